@@ -1,0 +1,195 @@
+/** The domain's data: what a ticket, a timeline event, a customer, an agent and a group are. */
+
+export const STATUSES = ['new', 'open', 'pending', 'on_hold', 'solved', 'closed'] as const;
+export type Status = (typeof STATUSES)[number];
+
+export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
+export const TICKET_TYPES = ['question', 'incident', 'problem', 'task'] as const;
+export type TicketType = (typeof TICKET_TYPES)[number];
+
+export const CHANNELS = ['api', 'email', 'webhook', 'web_form', 'sms', 'chat'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export const CUSTOM_FIELD_TYPES = ['string', 'number', 'boolean', 'date'] as const;
+export type CustomFieldType = (typeof CUSTOM_FIELD_TYPES)[number];
+export type CustomFieldValue = string | number | boolean;
+
+export const AUTHOR_TYPES = ['customer', 'agent', 'system'] as const;
+export type AuthorType = (typeof AUTHOR_TYPES)[number];
+
+export const AGENT_ROLES = ['agent', 'admin'] as const;
+export type AgentRole = (typeof AGENT_ROLES)[number];
+
+export const AGENT_STATUSES = ['available', 'away'] as const;
+export type AgentStatus = (typeof AGENT_STATUSES)[number];
+
+export type LinkKind = 'follow_up_of' | 'followed_up_by';
+export interface TicketLink {
+  readonly kind: LinkKind;
+  readonly number: number;
+}
+
+export interface RequesterRef {
+  readonly id: string;
+  readonly email: string | null;
+  readonly phone: string | null;
+  readonly name: string | null;
+}
+
+export interface Ticket {
+  readonly tenantId: string;
+  readonly number: number;
+  readonly subject: string;
+  readonly status: Status;
+  readonly priority: Priority;
+  readonly type: TicketType;
+  readonly tags: readonly string[];
+  readonly customFields: Readonly<Record<string, CustomFieldValue>>;
+  readonly requester: RequesterRef;
+  readonly assignee: string | null;
+  readonly group: string | null;
+  readonly channel: Channel;
+  readonly links: readonly TicketLink[];
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly solvedAt: string | null;
+  readonly closedAt: string | null;
+  readonly version: number;
+}
+
+/** Who did something. `id` is a customer id, an agent id, an API key id or a system component name. */
+export interface Actor {
+  readonly type: AuthorType;
+  readonly id: string;
+  readonly name?: string | null;
+  readonly email?: string | null;
+}
+
+/** The fields of a ticket that change through `PATCH` and are recorded old → new. */
+export const PATCHABLE_FIELDS = [
+  'subject',
+  'priority',
+  'type',
+  'tags',
+  'customFields',
+  'group',
+  'assignee',
+  'status',
+] as const;
+export type PatchableField = (typeof PATCHABLE_FIELDS)[number];
+
+export type TimelineEventData =
+  | {
+      readonly type: 'created';
+      readonly subject: string;
+      readonly channel: Channel;
+      readonly status: Status;
+      readonly priority: Priority;
+      readonly requesterId: string;
+    }
+  | { readonly type: 'comment'; readonly body: string; readonly public: boolean }
+  | {
+      readonly type: 'field_changed';
+      readonly field: Exclude<PatchableField, 'status' | 'assignee'>;
+      readonly from: unknown;
+      readonly to: unknown;
+    }
+  | { readonly type: 'status_changed'; readonly from: Status; readonly to: Status; readonly reason: string }
+  | { readonly type: 'assigned'; readonly from: string | null; readonly to: string | null }
+  | { readonly type: 'linked'; readonly link: LinkKind; readonly number: number };
+
+export type TimelineEventType = TimelineEventData['type'];
+
+/** The state of the ticket right after the event: lets consumers act without reading the ticket back. */
+export interface TicketSummary {
+  readonly number: number;
+  readonly status: Status;
+  readonly priority: Priority;
+  readonly type: TicketType;
+  readonly group: string | null;
+  readonly assignee: string | null;
+  readonly requesterId: string;
+  readonly channel: Channel;
+  readonly version: number;
+}
+
+/** An immutable entry of a ticket's timeline. Written once, in the transaction of the change it records. */
+export interface TimelineEvent {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly ticketNumber: number;
+  readonly at: string;
+  readonly actor: Actor;
+  readonly data: TimelineEventData;
+  readonly ticket: TicketSummary;
+}
+
+export interface Customer {
+  readonly tenantId: string;
+  readonly id: string;
+  readonly email: string | null;
+  readonly phone: string | null;
+  readonly name: string | null;
+  /** Organisation by email domain; null for public mail providers and phone-only customers. */
+  readonly organization: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface Agent {
+  readonly tenantId: string;
+  readonly id: string;
+  readonly name: string;
+  readonly email: string;
+  readonly role: AgentRole;
+  readonly groups: readonly string[];
+  readonly skills: readonly string[];
+  readonly capacity: number;
+  readonly status: AgentStatus;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly version: number;
+}
+
+export interface Group {
+  readonly tenantId: string;
+  readonly id: string;
+  readonly name: string;
+  readonly description: string | null;
+  readonly createdAt: string;
+}
+
+export interface CustomFieldDefinition {
+  readonly key: string;
+  readonly type: CustomFieldType;
+  readonly title: string;
+  readonly createdAt: string;
+}
+
+export type ApiKeyRole = 'admin' | 'agent' | 'channel';
+
+export interface ApiKey {
+  readonly tenantId: string;
+  readonly id: string;
+  readonly name: string;
+  readonly role: ApiKeyRole;
+  /** The agent this key acts as; comments without an author are theirs. */
+  readonly agentId: string | null;
+  readonly createdAt: string;
+  readonly revokedAt: string | null;
+  /** First characters of the secret, so admins can tell keys apart without seeing them. */
+  readonly prefix: string;
+}
+
+export interface Tenant {
+  readonly id: string;
+  readonly name: string;
+  readonly createdAt: string;
+}
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly nextCursor: string | null;
+}
