@@ -29,8 +29,13 @@ export interface TableDefinition extends KeySchema {
   readonly envVar: string;
 }
 
-/** Every ticket view index shares one sort key: `{updatedAt}#{number}`, read newest first. */
+/** Ticket view indexes sort on `{updatedAt}#{number}`, read newest first. */
 const ACTIVITY = 'activity';
+/**
+ * Group and assignee views sort on `{statusRank}#{updatedAt}#{number}`: one status is a `begins_with` range,
+ * and the whole view reads new → open → pending → on hold → solved → closed, newest activity first in each.
+ */
+const STATUS_ACTIVITY = 'statusActivity';
 
 export const tables = {
   main: {
@@ -42,10 +47,10 @@ export const tables = {
     envVar: 'TABLE_NAME',
     indexes: [
       {
-        name: 'byGroupStatus',
-        partitionKey: 'viewGroupStatus',
-        sortKey: ACTIVITY,
-        purpose: 'queue view: a group’s tickets in one status, newest activity first',
+        name: 'byGroup',
+        partitionKey: 'viewGroup',
+        sortKey: STATUS_ACTIVITY,
+        purpose: 'queue view: a group’s tickets by status, newest activity first',
       },
       {
         name: 'byRequester',
@@ -60,10 +65,10 @@ export const tables = {
         purpose: 'sparse, sharded index of armed timers (SLA, reminders, auto-close), queried by due time',
       },
       {
-        name: 'byAssigneeStatus',
-        partitionKey: 'viewAssigneeStatus',
-        sortKey: ACTIVITY,
-        purpose: 'an agent’s tickets in one status',
+        name: 'byAssignee',
+        partitionKey: 'viewAssignee',
+        sortKey: STATUS_ACTIVITY,
+        purpose: 'an agent’s tickets by status, newest activity first',
       },
       {
         name: 'byStatus',

@@ -1,0 +1,18 @@
+/**
+ * The CDK app: `npx cdk synth` / `npx cdk deploy --all`. Synthesises offline, without credentials.
+ *
+ * Context options (`-c key=value` or cdk.json):
+ * - `deskless:stage`       name of the deployment (`prod`, `staging`, `dev-alice`); prefixes both stack names
+ *                          (`Deskless-<stage>-Stateful`, `Deskless-<stage>-Stateless`), so stages can share
+ *                          an account. Lowercase letters, digits and hyphens. Default `prod`.
+ * - `deskless:alarmEmail`  optional; subscribes this address to the alarm topic (confirm the email AWS sends).
+ *                          Without it, alarms still fire and anyone can subscribe to the topic later.
+ * - `deskless:costCentre`  value of the `deskless:cost-centre` tag on every resource, for cost allocation
+ *                          reports. Default: the stage.
+ */
+import { App } from 'aws-cdk-lib';
+import { addDeskless } from '../lib/deskless-app.ts';
+
+const app = new App();
+addDeskless(app);
+app.synth();

@@ -1,0 +1,25 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { tables } from '../../topology.ts';
+
+/**
+ * One document client per process, created at module load (outside any handler) so every invocation of a
+ * warm Lambda reuses its connections. `AWS_ENDPOINT_URL_DYNAMODB` points it at DynamoDB Local when run locally.
+ */
+export const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  marshallOptions: { removeUndefinedValues: true },
+});
+
+export interface TableNames {
+  readonly main: string;
+  readonly idempotency: string;
+}
+
+export function tableNamesFromEnv(environment: NodeJS.ProcessEnv = process.env): TableNames {
+  const read = (envVar: string) => {
+    const value = environment[envVar];
+    if (!value) throw new Error(`${envVar} is not set`);
+    return value;
+  };
+  return { main: read(tables.main.envVar), idempotency: read(tables.idempotency.envVar) };
+}

@@ -1,0 +1,56 @@
+import type { Status } from '../../core/model.ts';
+
+/**
+ * Every key of the single table (DESIGN.md data model). All tenant data lives under `T#{tenant}#…`, so a
+ * query built from the caller's tenant can never reach another tenant's items.
+ */
+const t = (tenantId: string) => `T#${tenantId}`;
+
+export const META = 'META';
+export const EVENT_PREFIX = 'EV#';
+
+export const keys = {
+  ticket: (tenantId: string, number: number) => ({ pk: `${t(tenantId)}#TKT#${number}`, sk: META }),
+  ticketPk: (tenantId: string, number: number) => `${t(tenantId)}#TKT#${number}`,
+  event: (tenantId: string, number: number, eventId: string) => ({
+    pk: `${t(tenantId)}#TKT#${number}`,
+    sk: `${EVENT_PREFIX}${eventId}`,
+  }),
+  ticketCounter: (tenantId: string) => ({ pk: `${t(tenantId)}#COUNTER`, sk: 'TICKET' }),
+  customer: (tenantId: string, id: string) => ({ pk: `${t(tenantId)}#CUS#${id}`, sk: META }),
+  identity: (tenantId: string, kind: 'email' | 'phone', value: string) => ({
+    pk: `${t(tenantId)}#CID#${kind}#${value}`,
+    sk: 'IDENTITY',
+  }),
+  agentsPk: (tenantId: string) => `${t(tenantId)}#AGENTS`,
+  agent: (tenantId: string, id: string) => ({ pk: `${t(tenantId)}#AGENTS`, sk: `AGT#${id}` }),
+  agentEmail: (tenantId: string, email: string) => ({ pk: `${t(tenantId)}#AGTEMAIL#${email}`, sk: 'UNIQUE' }),
+  groupsPk: (tenantId: string) => `${t(tenantId)}#GROUPS`,
+  group: (tenantId: string, id: string) => ({ pk: `${t(tenantId)}#GROUPS`, sk: `GRP#${id}` }),
+  settingsPk: (tenantId: string) => `${t(tenantId)}#SETTINGS`,
+  customField: (tenantId: string, key: string) => ({ pk: `${t(tenantId)}#SETTINGS`, sk: `CF#${key}` }),
+  apiKeysPk: (tenantId: string) => `${t(tenantId)}#APIKEYS`,
+  apiKey: (tenantId: string, id: string) => ({ pk: `${t(tenantId)}#APIKEYS`, sk: `KEY#${id}` }),
+  /** Global, not tenant-prefixed: the authorizer learns the tenant from it. */
+  apiKeySecret: (secretHash: string) => ({ pk: `APIKEY#${secretHash}`, sk: META }),
+  tenant: (tenantId: string) => ({ pk: `TENANT#${tenantId}`, sk: META }),
+  idempotency: (tenantId: string, key: string) => ({ pk: `${t(tenantId)}#IDEM#${key}` }),
+};
+
+/** Partition keys of the ticket view indexes (see topology.ts). */
+export const views = {
+  all: (tenantId: string) => `${t(tenantId)}#TICKETS`,
+  status: (tenantId: string, status: Status) => `${t(tenantId)}#S#${status}`,
+  group: (tenantId: string, group: string) => `${t(tenantId)}#G#${group}`,
+  assignee: (tenantId: string, assignee: string) => `${t(tenantId)}#A#${assignee}`,
+  requester: (tenantId: string, customerId: string) => `${t(tenantId)}#REQ#${customerId}`,
+};
+
+/** Descending sort puts the highest rank first: new, open, pending, on hold, solved, closed. */
+const STATUS_RANK: Record<Status, number> = { new: 8, open: 7, pending: 6, on_hold: 5, solved: 4, closed: 3 };
+
+export const statusRankPrefix = (status: Status) => `${STATUS_RANK[status]}#`;
+
+export function activity(updatedAt: string, number: number): string {
+  return `${updatedAt}#${String(number).padStart(10, '0')}`;
+}

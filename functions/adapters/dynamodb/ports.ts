@@ -1,0 +1,28 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Ports } from '../../core/use-cases/index.ts';
+import { makeClock } from '../clock.ts';
+import { makeIds } from '../ids.ts';
+import { apiKeySecrets } from '../secrets.ts';
+import { DynamoDbApiKeyStore, DynamoDbTenantStore } from './access-stores.ts';
+import type { TableNames } from './client.ts';
+import { DynamoDbCustomerStore } from './customer-store.ts';
+import { DynamoDbAgentStore, DynamoDbCustomFieldStore, DynamoDbGroupStore } from './directory-stores.ts';
+import { DynamoDbIdempotencyStore } from './idempotency-store.ts';
+import { DynamoDbTicketStore } from './ticket-store.ts';
+
+/** Every port of the API backed by DynamoDB: what a handler (or a test against DynamoDB Local) runs on. */
+export function makeDynamoDbPorts(client: DynamoDBDocumentClient, tables: TableNames, clock = makeClock()): Ports {
+  return {
+    tickets: new DynamoDbTicketStore(client, tables),
+    customers: new DynamoDbCustomerStore(client, tables),
+    agents: new DynamoDbAgentStore(client, tables),
+    groups: new DynamoDbGroupStore(client, tables),
+    customFields: new DynamoDbCustomFieldStore(client, tables),
+    apiKeys: new DynamoDbApiKeyStore(client, tables),
+    tenants: new DynamoDbTenantStore(client, tables),
+    idempotency: new DynamoDbIdempotencyStore(client, tables, () => Math.floor(Date.parse(clock.now()) / 1000)),
+    secrets: apiKeySecrets,
+    clock,
+    ids: makeIds(),
+  };
+}

@@ -1,0 +1,102 @@
+import type { CustomerUpsert } from '../../core/ports.ts';
+import type { Ticket, TimelineEvent } from '../../core/model.ts';
+import { organizationOf } from '../../core/customers.ts';
+import { activity, keys, statusRankPrefix, views } from './keys.ts';
+import type { TransactItem } from './transactions.ts';
+import { withoutStorageAttributes } from './transactions.ts';
+
+const VIEW_ATTRIBUTES = ['viewAll', 'viewStatus', 'viewGroup', 'viewAssignee', 'viewRequester', 'activity', 'statusActivity'];
+
+/** A ticket as stored: its fields plus the keys that place it in every view it belongs to. */
+export function ticketItem(ticket: Ticket): Record<string, unknown> {
+  const act = activity(ticket.updatedAt, ticket.number);
+  return {
+    ...keys.ticket(ticket.tenantId, ticket.number),
+    entity: 'ticket',
+    ...ticket,
+    viewAll: views.all(ticket.tenantId),
+    viewStatus: views.status(ticket.tenantId, ticket.status),
+    viewRequester: views.requester(ticket.tenantId, ticket.requester.id),
+    // Sparse: unassigned or ungrouped tickets are simply absent from those views.
+    viewGroup: ticket.group ? views.group(ticket.tenantId, ticket.group) : undefined,
+    viewAssignee: ticket.assignee ? views.assignee(ticket.tenantId, ticket.assignee) : undefined,
+    activity: act,
+    statusActivity: `${statusRankPrefix(ticket.status)}${act}`,
+  };
+}
+
+export function ticketFromItem(item: Record<string, unknown>): Ticket {
+  return withoutStorageAttributes<Ticket>(item, VIEW_ATTRIBUTES);
+}
+
+export function eventItem(event: TimelineEvent): Record<string, unknown> {
+  return { ...keys.event(event.tenantId, event.ticketNumber, event.id), entity: 'event', ...event };
+}
+
+export function eventFromItem(item: Record<string, unknown>): TimelineEvent {
+  return withoutStorageAttributes<TimelineEvent>(item);
+}
+
+export function putEvents(table: string, events: readonly TimelineEvent[]): TransactItem[] {
+  return events.map((event) => ({
+    Put: { TableName: table, Item: eventItem(event), ConditionExpression: 'attribute_not_exists(pk)' },
+  }));
+}
+
+/**
+ * Creates the customer or refreshes it without a read: values already on the profile are kept
+ * (`if_not_exists`), and each identity is claimed for this customer unless another customer holds it.
+ */
+export function upsertCustomer(table: string, tenantId: string, upsert: CustomerUpsert, now: string): TransactItem[] {
+  const { ref } = upsert;
+  const sets = ['tenantId = :tenant', 'id = :id', 'entity = :entity', 'createdAt = if_not_exists(createdAt, :now)', 'updatedAt = :now'];
+  const values: Record<string, unknown> = { ':tenant': tenantId, ':id': ref.id, ':entity': 'customer', ':now': now };
+  const optional: [string, unknown][] = [
+    ['email', ref.email],
+    ['phone', ref.phone],
+    ['#name', ref.name],
+    ['organization', upsert.organization ?? organizationOf(ref.email)],
+  ];
+  for (const [attribute, value] of optional) {
+    const placeholder = `:${attribute.replace('#', '')}`;
+    if (value) {
+      sets.push(`${attribute} = if_not_exists(${attribute}, ${placeholder})`);
+      values[placeholder] = value;
+    } else {
+      // Every profile has each attribute, null until known, so reads need no defaults.
+      sets.push(`${attribute} = if_not_exists(${attribute}, :null)`);
+      values[':null'] = null;
+    }
+  }
+  const identities: TransactItem[] = (
+    [
+      ['email', ref.email],
+      ['phone', ref.phone],
+    ] as const
+  ).flatMap(([kind, value]) =>
+    value
+      ? [
+          {
+            Put: {
+              TableName: table,
+              Item: { ...keys.identity(tenantId, kind, value), entity: 'identity', customerId: ref.id },
+              ConditionExpression: 'attribute_not_exists(pk) OR customerId = :id',
+              ExpressionAttributeValues: { ':id': ref.id },
+            },
+          },
+        ]
+      : [],
+  );
+  return [
+    {
+      Update: {
+        TableName: table,
+        Key: keys.customer(tenantId, ref.id),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ExpressionAttributeNames: { '#name': 'name' },
+        ExpressionAttributeValues: values,
+      },
+    },
+    ...identities,
+  ];
+}

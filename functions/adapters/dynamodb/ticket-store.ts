@@ -1,0 +1,203 @@
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { Page, Ticket, TimelineEvent } from '../../core/model.ts';
+import {
+  IdempotencyConflictError,
+  type PageRequest,
+  type TicketFilter,
+  type TicketStore,
+} from '../../core/ports.ts';
+import type { Change } from '../../core/tickets.ts';
+import type { TableNames } from './client.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import { EVENT_PREFIX, keys, statusRankPrefix, views } from './keys.ts';
+import { eventFromItem, putEvents, ticketFromItem, ticketItem, upsertCustomer } from './ticket-items.ts';
+import { type TransactItem, transact } from './transactions.ts';
+import { idempotencyItem } from './idempotency-store.ts';
+
+function putTicket(table: string, ticket: Ticket, expectedVersion: number | null): TransactItem {
+  return {
+    Put: {
+      TableName: table,
+      Item: ticketItem(ticket),
+      ...(expectedVersion === null
+        ? { ConditionExpression: 'attribute_not_exists(pk)' }
+        : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': expectedVersion } }),
+    },
+  };
+}
+
+function changeItems(table: string, change: Change, expectedVersion: number | null): TransactItem[] {
+  return [putTicket(table, change.ticket, expectedVersion), ...putEvents(table, change.events)];
+}
+
+interface ViewQuery {
+  readonly index: string | undefined;
+  readonly partitionAttribute: string;
+  readonly partition: string;
+  readonly sortAttribute: string;
+  readonly sortPrefix?: string | undefined;
+  /** Filters the index cannot express; applied after the read. */
+  readonly residual: Partial<Record<'status' | 'group' | 'assignee', string>>;
+}
+
+/**
+ * Picks the index that answers a list with one Query: the most selective filter decides (requester, then
+ * assignee, then group, then status); the others become a filter expression on that Query.
+ */
+export function planTicketQuery(tenantId: string, filter: TicketFilter): ViewQuery {
+  const { status, group, assignee, requester } = filter;
+  if (requester) {
+    return {
+      index: 'byRequester',
+      partitionAttribute: 'viewRequester',
+      partition: views.requester(tenantId, requester),
+      sortAttribute: 'activity',
+      residual: { status, group, assignee },
+    };
+  }
+  if (assignee) {
+    return {
+      index: 'byAssignee',
+      partitionAttribute: 'viewAssignee',
+      partition: views.assignee(tenantId, assignee),
+      sortAttribute: 'statusActivity',
+      sortPrefix: status && statusRankPrefix(status),
+      residual: { group },
+    };
+  }
+  if (group) {
+    return {
+      index: 'byGroup',
+      partitionAttribute: 'viewGroup',
+      partition: views.group(tenantId, group),
+      sortAttribute: 'statusActivity',
+      sortPrefix: status && statusRankPrefix(status),
+      residual: {},
+    };
+  }
+  if (status) {
+    return {
+      index: 'byStatus',
+      partitionAttribute: 'viewStatus',
+      partition: views.status(tenantId, status),
+      sortAttribute: 'activity',
+      residual: {},
+    };
+  }
+  return { index: 'byActivity', partitionAttribute: 'viewAll', partition: views.all(tenantId), sortAttribute: 'activity', residual: {} };
+}
+
+export class DynamoDbTicketStore implements TicketStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tables: TableNames,
+  ) {}
+
+  async nextNumber(tenantId: string): Promise<number> {
+    const result = await this.client.send(
+      new UpdateCommand({
+        TableName: this.tables.main,
+        Key: keys.ticketCounter(tenantId),
+        UpdateExpression: 'ADD #last :one',
+        ExpressionAttributeNames: { '#last': 'last' },
+        ExpressionAttributeValues: { ':one': 1 },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Number(result.Attributes?.last);
+  }
+
+  async create(args: Parameters<TicketStore['create']>[0]): Promise<void> {
+    const { change, requester, idempotency, followUpOf } = args;
+    const table = this.tables.main;
+    const items: TransactItem[] = [
+      ...changeItems(table, change, null),
+      ...upsertCustomer(table, change.ticket.tenantId, requester, change.ticket.createdAt),
+    ];
+    if (followUpOf) items.push(...changeItems(table, followUpOf.change, followUpOf.expectedVersion));
+    const idempotencyIndex = items.length;
+    if (idempotency) {
+      items.push({
+        Put: {
+          TableName: this.tables.idempotency,
+          Item: idempotencyItem(change.ticket.tenantId, idempotency),
+          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :nowSeconds',
+          ExpressionAttributeValues: { ':nowSeconds': Math.floor(Date.parse(idempotency.createdAt) / 1000) },
+        },
+      });
+    }
+    await transact(this.client, items, `ticket #${change.ticket.number}`, (failed) => {
+      if (idempotency && failed.includes(idempotencyIndex)) throw new IdempotencyConflictError();
+    });
+  }
+
+  async get(tenantId: string, number: number): Promise<Ticket | null> {
+    const result = await this.client.send(
+      new GetCommand({ TableName: this.tables.main, Key: keys.ticket(tenantId, number), ConsistentRead: true }),
+    );
+    return result.Item ? ticketFromItem(result.Item) : null;
+  }
+
+  async save(change: Change, expectedVersion: number, customer?: Parameters<TicketStore['save']>[2]): Promise<void> {
+    const table = this.tables.main;
+    const items = changeItems(table, change, expectedVersion);
+    if (customer) items.push(...upsertCustomer(table, change.ticket.tenantId, customer, change.ticket.updatedAt));
+    await transact(this.client, items, `ticket #${change.ticket.number}`);
+  }
+
+  async timeline(tenantId: string, number: number, page: PageRequest): Promise<Page<TimelineEvent>> {
+    const pk = keys.ticketPk(tenantId, number);
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tables.main,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': EVENT_PREFIX },
+        Limit: page.limit,
+        ExclusiveStartKey: decodeCursor(page.cursor, { attributes: ['pk', 'sk'], partitionAttribute: 'pk', partition: pk }),
+      }),
+    );
+    return { items: (result.Items ?? []).map(eventFromItem), nextCursor: encodeCursor(result.LastEvaluatedKey) };
+  }
+
+  async list(tenantId: string, filter: TicketFilter, page: PageRequest): Promise<Page<Ticket>> {
+    const plan = planTicketQuery(tenantId, filter);
+    const names: Record<string, string> = { '#pk': plan.partitionAttribute };
+    const values: Record<string, unknown> = { ':pk': plan.partition };
+    let condition = '#pk = :pk';
+    if (plan.sortPrefix) {
+      names['#sk'] = plan.sortAttribute;
+      values[':prefix'] = plan.sortPrefix;
+      condition += ' AND begins_with(#sk, :prefix)';
+    }
+    const filters = Object.entries(plan.residual)
+      .filter(([, value]) => value !== undefined)
+      .map(([field, value]) => {
+        names[`#f_${field}`] = field;
+        values[`:f_${field}`] = value;
+        return `#f_${field} = :f_${field}`;
+      });
+    const input: QueryCommandInput = {
+      TableName: this.tables.main,
+      IndexName: plan.index,
+      KeyConditionExpression: condition,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ScanIndexForward: false,
+      Limit: page.limit,
+      ExclusiveStartKey: decodeCursor(page.cursor, {
+        attributes: ['pk', 'sk', plan.partitionAttribute, plan.sortAttribute],
+        partitionAttribute: plan.partitionAttribute,
+        partition: plan.partition,
+      }),
+      ...(filters.length > 0 && { FilterExpression: filters.join(' AND ') }),
+    };
+    const result = await this.client.send(new QueryCommand(input));
+    return { items: (result.Items ?? []).map(ticketFromItem), nextCursor: encodeCursor(result.LastEvaluatedKey) };
+  }
+}

@@ -1,0 +1,51 @@
+import type { Actor, TicketSummary, TimelineEvent, TimelineEventType } from './model.ts';
+
+/**
+ * Domain events: what the outbox publishes for every timeline event. Their shape is a public, versioned
+ * contract (JSON Schemas under schemas/events/); consumers must ignore fields they do not know.
+ */
+export const DOMAIN_EVENT_TYPES = {
+  created: 'ticket.created',
+  comment: 'comment.added',
+  field_changed: 'ticket.updated',
+  status_changed: 'ticket.status_changed',
+  assigned: 'ticket.assigned',
+  linked: 'ticket.linked',
+} as const satisfies Record<TimelineEventType, string>;
+
+export type DomainEventType = (typeof DOMAIN_EVENT_TYPES)[TimelineEventType];
+
+export const DOMAIN_EVENT_VERSION = 1;
+
+/** EventBridge entries are limited to 256 KB; comment bodies are cut to this and flagged `truncated`. */
+export const MAX_EVENT_BODY_CHARS = 8_000;
+
+export interface DomainEvent {
+  /** The timeline event id: consumers de-duplicate on it. */
+  readonly id: string;
+  readonly type: DomainEventType;
+  readonly version: typeof DOMAIN_EVENT_VERSION;
+  readonly tenantId: string;
+  readonly occurredAt: string;
+  readonly actor: Actor;
+  readonly ticket: TicketSummary;
+  readonly data: Record<string, unknown>;
+}
+
+export function toDomainEvent(event: TimelineEvent): DomainEvent {
+  const { type, ...rest } = event.data;
+  let data: Record<string, unknown> = rest;
+  if (event.data.type === 'comment' && event.data.body.length > MAX_EVENT_BODY_CHARS) {
+    data = { ...rest, body: event.data.body.slice(0, MAX_EVENT_BODY_CHARS), truncated: true };
+  }
+  return {
+    id: event.id,
+    type: DOMAIN_EVENT_TYPES[type],
+    version: DOMAIN_EVENT_VERSION,
+    tenantId: event.tenantId,
+    occurredAt: event.at,
+    actor: event.actor,
+    ticket: event.ticket,
+    data,
+  };
+}

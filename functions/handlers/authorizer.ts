@@ -1,0 +1,37 @@
+import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
+import { DynamoDbApiKeyStore } from '../adapters/dynamodb/access-stores.ts';
+import { documentClient, tableNamesFromEnv } from '../adapters/dynamodb/client.ts';
+import { makeOperatorKeySource } from '../adapters/operator-key.ts';
+import { apiKeySecrets } from '../adapters/secrets.ts';
+import { makeAuthenticate } from '../core/use-cases/access.ts';
+import type { AuthorizerContext } from '../http/request.ts';
+import { logger } from './logger.ts';
+
+const authenticate = makeAuthenticate({
+  apiKeys: new DynamoDbApiKeyStore(documentClient, tableNamesFromEnv()),
+  secrets: apiKeySecrets,
+  operator: makeOperatorKeySource(),
+});
+
+/**
+ * Resolves `Authorization: Bearer <key>` to tenant and role. API Gateway caches the answer per header value,
+ * so most requests never reach this function. Roles per route are enforced by the api function.
+ */
+export async function handler(
+  event: APIGatewayRequestAuthorizerEventV2,
+): Promise<APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>> {
+  const principal = await authenticate(event.headers?.authorization);
+  if (!principal) {
+    logger.info('rejected API key', { routeKey: event.routeKey, sourceIp: event.requestContext?.http?.sourceIp });
+    return { isAuthorized: false, context: { tenantId: '', role: '', keyId: '', agentId: '' } };
+  }
+  return {
+    isAuthorized: true,
+    context: {
+      tenantId: principal.tenantId,
+      role: principal.role,
+      keyId: principal.keyId,
+      agentId: principal.agentId ?? '',
+    },
+  };
+}

@@ -1,0 +1,166 @@
+import { z } from 'zod';
+import * as api from '../contracts/api.ts';
+import { authorizerCacheSeconds, maxBodyBytes, routes } from '../topology.ts';
+import { PROBLEMS } from './problem.ts';
+
+interface OperationContract {
+  readonly body?: z.ZodType;
+  readonly query?: z.ZodObject;
+  readonly response?: z.ZodType;
+  readonly status: number;
+  readonly description?: string;
+}
+
+const schemaName = (schema: z.ZodType) => api.apiRegistry.get(schema)?.id;
+
+/** Each operation's request and response, by operationId (routes come from the topology). */
+const CONTRACTS: Record<string, OperationContract> = {
+  health: { response: api.HealthResponse, status: 200 },
+  docs: { status: 200, description: 'An HTML page rendering this document.' },
+  openapi: { status: 200, description: 'This document.' },
+  createTenant: {
+    body: api.CreateTenantBody,
+    response: api.CreatedTenantResponse,
+    status: 201,
+    description: 'Operator key only. Creates a tenant and its first admin key; the secret is shown once.',
+  },
+  createApiKey: { body: api.CreateApiKeyBody, response: api.CreatedApiKeyResponse, status: 201 },
+  listApiKeys: { query: api.PageQuery, response: api.ApiKeyPage, status: 200 },
+  revokeApiKey: {
+    response: api.ApiKeyResponse,
+    status: 200,
+    description: `Revoked keys stop working within ${authorizerCacheSeconds} s (the authorizer cache).`,
+  },
+  createTicket: {
+    body: api.CreateTicketBody,
+    response: api.TicketResponse,
+    status: 201,
+    description:
+      'Honours `Idempotency-Key`: the same key with the same body replays the first response (header `Idempotent-Replayed: true`); the same key with another body is a 422. Keys are remembered for 24 hours.',
+  },
+  listTickets: {
+    query: api.ListTicketsQuery,
+    response: api.TicketPage,
+    status: 200,
+    description:
+      'Newest activity first. With `group` or `assignee` and no `status`, tickets come by status (new, open, pending, on hold, solved, closed), newest first within each. One DynamoDB Query per page; a page may hold fewer than `limit` items while `nextCursor` is not null.',
+  },
+  getTicket: { response: api.TicketResponse, status: 200 },
+  updateTicket: {
+    body: api.UpdateTicketBody,
+    response: api.TicketResponse,
+    status: 200,
+    description:
+      'Send `If-Match: "<version>"` to change only the version you read (412 otherwise). Without it, a change racing with others is retried on the newest version, and 409 when it still loses.',
+  },
+  addComment: {
+    body: api.AddCommentBody,
+    response: api.CommentResponse,
+    status: 201,
+    description:
+      'A customer’s public comment reopens a pending, on-hold or solved ticket; on a closed ticket it opens a linked follow-up ticket instead (`followUpOf`).',
+  },
+  getTimeline: { query: api.PageQuery, response: api.TimelinePage, status: 200, description: 'Oldest first.' },
+  findCustomers: { query: api.CustomerQuery, response: api.CustomerPage, status: 200 },
+  getCustomer: { query: api.PageQuery, response: api.CustomerWithTickets, status: 200 },
+  createAgent: { body: api.CreateAgentBody, response: api.AgentResponse, status: 201 },
+  listAgents: { query: api.PageQuery, response: api.AgentPage, status: 200 },
+  getAgent: { response: api.AgentResponse, status: 200 },
+  updateAgent: { body: api.UpdateAgentBody, response: api.AgentResponse, status: 200 },
+  createGroup: { body: api.CreateGroupBody, response: api.GroupResponse, status: 201 },
+  listGroups: { query: api.PageQuery, response: api.GroupPage, status: 200 },
+  getGroup: { response: api.GroupResponse, status: 200 },
+  createCustomField: { body: api.CreateCustomFieldBody, response: api.CustomFieldResponse, status: 201 },
+  listCustomFields: { response: api.CustomFieldList, status: 200 },
+};
+
+const ref = (schema: z.ZodType) => ({ $ref: `#/components/schemas/${schemaName(schema)}` });
+const problemContent = { 'application/problem+json': { schema: ref(api.ProblemResponse) } };
+
+function componentSchemas(): Record<string, unknown> {
+  const { schemas } = z.toJSONSchema(api.apiRegistry, { uri: (id) => `#/components/schemas/${id}`, io: 'input' });
+  return Object.fromEntries(
+    Object.entries(schemas).map(([name, schema]) => {
+      const { $schema: _s, $id: _i, ...rest } = schema as Record<string, unknown>;
+      return [name, rest];
+    }),
+  );
+}
+
+function queryParameters(query: z.ZodObject) {
+  const schema = z.toJSONSchema(query, { io: 'input' }) as { properties?: Record<string, unknown> };
+  return Object.entries(schema.properties ?? {}).map(([name, property]) => ({
+    name,
+    in: 'query',
+    required: false,
+    schema: property,
+  }));
+}
+
+function pathParameters(path: string) {
+  return [...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
+    name,
+    in: 'path',
+    required: true,
+    schema: name === 'number' ? { type: 'integer', minimum: 1 } : { type: 'string' },
+  }));
+}
+
+/** The OpenAPI 3.1 document of the whole API, generated from the topology's routes and the zod contracts. */
+export function openApiDocument(version: string): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    const contract = CONTRACTS[route.operationId];
+    if (!contract) throw new Error(`no contract for ${route.operationId}`);
+    const responses: Record<string, unknown> = {
+      [contract.status]: {
+        description: contract.description ?? route.summary,
+        ...(contract.response && { content: { 'application/json': { schema: ref(contract.response) } } }),
+      },
+      '400': { description: 'Invalid request', content: problemContent },
+    };
+    if (route.roles.length > 0) {
+      responses['401'] = { description: 'Missing API key (API Gateway answers `{"message":"Unauthorized"}`)' };
+      responses['403'] = { description: 'Unknown or revoked key, or a role this route does not allow', content: problemContent };
+    }
+    if (route.path.includes('{')) responses['404'] = { description: 'Not found', content: problemContent };
+    if (contract.body) {
+      responses['413'] = { description: `Body larger than ${maxBodyBytes / 1024} KB`, content: problemContent };
+      responses['422'] = { description: 'The request breaks a business rule', content: problemContent };
+    }
+    paths[route.path] ??= {};
+    paths[route.path]![route.method.toLowerCase()] = {
+      operationId: route.operationId,
+      summary: route.summary,
+      ...(contract.description && { description: contract.description }),
+      tags: [route.tag],
+      security: route.roles.length > 0 ? [{ apiKey: [] }] : [],
+      'x-deskless-roles': route.roles,
+      parameters: [...pathParameters(route.path), ...(contract.query ? queryParameters(contract.query) : [])],
+      ...(contract.body && {
+        requestBody: { required: true, content: { 'application/json': { schema: ref(contract.body) } } },
+      }),
+      responses,
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Deskless API',
+      version,
+      description:
+        'Tickets, customers, agents and groups of one tenant, reached with that tenant’s API key. Errors are RFC 9457 problem+json; their `type` values are listed under `x-problem-types`.',
+    },
+    servers: [{ url: '/' }],
+    paths,
+    components: {
+      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'A Deskless API key' } },
+      schemas: componentSchemas(),
+    },
+    'x-problem-types': Object.entries(PROBLEMS).map(([type, { status, title }]) => ({
+      type: `/docs#problem-${type}`,
+      status,
+      title,
+    })),
+  };
+}

@@ -1,0 +1,201 @@
+import { createHash } from 'node:crypto';
+import type { Caller } from '../core/caller.ts';
+import type { Ticket } from '../core/model.ts';
+import type { UseCases } from '../core/use-cases/index.ts';
+import {
+  AddCommentBody,
+  CreateAgentBody,
+  CreateApiKeyBody,
+  CreateCustomFieldBody,
+  CreateGroupBody,
+  CreateTenantBody,
+  CreateTicketBody,
+  CustomerQuery,
+  IdParam,
+  ListTicketsQuery,
+  PageQuery,
+  TicketNumberParam,
+  UpdateAgentBody,
+  UpdateTicketBody,
+} from '../contracts/api.ts';
+import { docsPage } from './docs-page.ts';
+import { openApiDocument } from './openapi.ts';
+import {
+  agentJson,
+  apiKeyJson,
+  customerJson,
+  customFieldJson,
+  eventJson,
+  groupJson,
+  pageJson,
+  tenantJson,
+  ticketJson,
+} from './represent.ts';
+import { type ApiResult, HttpProblem, type HttpRequest, json } from './request.ts';
+
+export type Operation = (request: HttpRequest) => Promise<ApiResult>;
+
+/** JSON with sorted keys, so two bodies that mean the same hash the same. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function idempotencyOf(request: HttpRequest, body: unknown) {
+  const key = request.header('idempotency-key');
+  if (key === undefined) return undefined;
+  if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
+    throw new HttpProblem('invalid-request', 'Idempotency-Key must be 1–255 visible ASCII characters', [
+      { path: 'Idempotency-Key', message: 'must be 1–255 visible ASCII characters' },
+    ]);
+  }
+  return { key, requestHash: createHash('sha256').update(canonical(body)).digest('hex') };
+}
+
+/** `If-Match: 3`, `"3"` or `W/"3"`: the ticket version the change was made against. */
+function ifMatchOf(request: HttpRequest): number | undefined {
+  const raw = request.header('if-match');
+  if (raw === undefined) return undefined;
+  const match = /^\s*(?:W\/)?"?(\d{1,10})"?\s*$/.exec(raw);
+  if (!match) {
+    throw new HttpProblem('invalid-request', 'If-Match must be a ticket version, e.g. "3"', [
+      { path: 'If-Match', message: 'must be a ticket version' },
+    ]);
+  }
+  return Number(match[1]);
+}
+
+const ticketHeaders = (ticket: Ticket) => ({ etag: `"${ticket.version}"` });
+
+export function makeOperations(useCases: UseCases, info: { version: string }): Record<string, Operation> {
+  const tenant = (request: HttpRequest): Caller => request.tenant();
+  let openapi: string | undefined;
+
+  return {
+    health: async () => json(200, { status: 'ok', version: info.version }),
+
+    openapi: async () => {
+      openapi ??= JSON.stringify(openApiDocument(info.version));
+      return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: openapi };
+    },
+
+    docs: async () => ({
+      statusCode: 200,
+      headers: { 'content-type': 'text/html; charset=utf-8' },
+      body: docsPage(),
+    }),
+
+    createTenant: async (request) => {
+      const body = request.json(CreateTenantBody);
+      const { tenant: created, apiKey } = await useCases.createTenant(body);
+      return json(201, { tenant: tenantJson(created), apiKey: { ...apiKeyJson(apiKey.key), secret: apiKey.secret } });
+    },
+
+    createApiKey: async (request) => {
+      const { key, secret } = await useCases.createApiKey(tenant(request), request.json(CreateApiKeyBody));
+      return json(201, { ...apiKeyJson(key), secret });
+    },
+
+    listApiKeys: async (request) =>
+      json(200, pageJson(await useCases.listApiKeys(tenant(request), request.query(PageQuery)), apiKeyJson)),
+
+    revokeApiKey: async (request) => {
+      const { id } = request.params(IdParam);
+      return json(200, apiKeyJson(await useCases.revokeApiKey(tenant(request), id)));
+    },
+
+    createTicket: async (request) => {
+      const body = request.json(CreateTicketBody);
+      const { ticket, replayed } = await useCases.createTicket(tenant(request), body, {
+        idempotency: idempotencyOf(request, body),
+      });
+      return json(201, ticketJson(ticket), {
+        location: `/v1/tickets/${ticket.number}`,
+        ...ticketHeaders(ticket),
+        ...(replayed && { 'idempotent-replayed': 'true' }),
+      });
+    },
+
+    getTicket: async (request) => {
+      const { number } = request.params(TicketNumberParam);
+      const ticket = await useCases.getTicket(tenant(request), number);
+      return json(200, ticketJson(ticket), ticketHeaders(ticket));
+    },
+
+    updateTicket: async (request) => {
+      const { number } = request.params(TicketNumberParam);
+      const ifMatch = ifMatchOf(request);
+      const ticket = await useCases.updateTicket(tenant(request), number, request.json(UpdateTicketBody), ifMatch);
+      return json(200, ticketJson(ticket), ticketHeaders(ticket));
+    },
+
+    addComment: async (request) => {
+      const { number } = request.params(TicketNumberParam);
+      const result = await useCases.addComment(tenant(request), number, request.json(AddCommentBody));
+      return json(
+        201,
+        { ticket: ticketJson(result.ticket), comment: eventJson(result.comment), followUpOf: result.followUpOf },
+        { location: `/v1/tickets/${result.ticket.number}`, ...ticketHeaders(result.ticket) },
+      );
+    },
+
+    getTimeline: async (request) => {
+      const { number } = request.params(TicketNumberParam);
+      const page = await useCases.getTimeline(tenant(request), number, request.query(PageQuery));
+      return json(200, pageJson(page, eventJson));
+    },
+
+    listTickets: async (request) => {
+      const { limit, cursor, ...filter } = request.query(ListTicketsQuery);
+      return json(200, pageJson(await useCases.listTickets(tenant(request), filter, { limit, cursor }), ticketJson));
+    },
+
+    findCustomers: async (request) =>
+      json(200, pageJson(await useCases.findCustomers(tenant(request), request.query(CustomerQuery)), customerJson)),
+
+    getCustomer: async (request) => {
+      const { id } = request.params(IdParam);
+      const { customer, tickets } = await useCases.getCustomer(tenant(request), id, request.query(PageQuery));
+      return json(200, { customer: customerJson(customer), tickets: pageJson(tickets, ticketJson) });
+    },
+
+    createAgent: async (request) =>
+      json(201, agentJson(await useCases.createAgent(tenant(request), request.json(CreateAgentBody)))),
+
+    listAgents: async (request) =>
+      json(200, pageJson(await useCases.listAgents(tenant(request), request.query(PageQuery)), agentJson)),
+
+    getAgent: async (request) => {
+      const { id } = request.params(IdParam);
+      return json(200, agentJson(await useCases.getAgent(tenant(request), id)));
+    },
+
+    updateAgent: async (request) => {
+      const { id } = request.params(IdParam);
+      return json(200, agentJson(await useCases.updateAgent(tenant(request), id, request.json(UpdateAgentBody))));
+    },
+
+    createGroup: async (request) =>
+      json(201, groupJson(await useCases.createGroup(tenant(request), request.json(CreateGroupBody)))),
+
+    listGroups: async (request) =>
+      json(200, pageJson(await useCases.listGroups(tenant(request), request.query(PageQuery)), groupJson)),
+
+    getGroup: async (request) => {
+      const { id } = request.params(IdParam);
+      return json(200, groupJson(await useCases.getGroup(tenant(request), id)));
+    },
+
+    createCustomField: async (request) =>
+      json(201, customFieldJson(await useCases.createCustomField(tenant(request), request.json(CreateCustomFieldBody)))),
+
+    listCustomFields: async (request) =>
+      json(200, { items: (await useCases.listCustomFields(tenant(request))).map(customFieldJson) }),
+  };
+}

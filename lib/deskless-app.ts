@@ -1,0 +1,37 @@
+import { type App, Tags, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { readConfig } from './config.ts';
+import { StatefulStack } from './stateful-stack.ts';
+import { StatelessStack } from './stateless-stack.ts';
+
+export interface DesklessStacks {
+  readonly stateful: StatefulStack;
+  readonly stateless: StatelessStack;
+}
+
+/**
+ * Adds one Deskless deployment to `app`, configured from its context. bin/deskless.ts and the infra tests
+ * both call this, so the tests check exactly what `cdk deploy` ships, cdk-nag included.
+ */
+export function addDeskless(app: App): DesklessStacks {
+  const config = readConfig(app);
+
+  // Stacks stay environment-agnostic: synth needs no credentials, the deploying profile picks the account.
+  const stateful = new StatefulStack(app, `Deskless-${config.stage}-Stateful`, {
+    description: `Deskless ${config.stage}: tables, event bus, queues, operator key`,
+    stage: config.stage,
+    alarmEmail: config.alarmEmail,
+  });
+  const stateless = new StatelessStack(app, `Deskless-${config.stage}-Stateless`, {
+    description: `Deskless ${config.stage}: functions, HTTP API, alarms`,
+    stage: config.stage,
+    stateful,
+  });
+
+  Tags.of(app).add('deskless:app', 'deskless');
+  Tags.of(app).add('deskless:stage', config.stage);
+  Tags.of(app).add('deskless:cost-centre', config.costCentre);
+
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { stateful, stateless };
+}

@@ -1,0 +1,109 @@
+import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus } from 'aws-cdk-lib/aws-events';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { eventBus, queues, tables } from '../functions/topology.ts';
+import { addDeadLetterAlarm } from './alarms.ts';
+import { pascal } from './names.ts';
+import { SubscriberQueue } from './subscriber-queue.ts';
+import { tableFromDefinition } from './tables.ts';
+
+export type TableKey = keyof typeof tables;
+
+/** What the stateless stack builds on; handed over as constructor props. */
+export interface StatefulResources {
+  readonly tables: Readonly<Record<TableKey, Table>>;
+  readonly eventBus: EventBus;
+  readonly operatorKey: Secret;
+  /** Receives the stream batches the dispatcher gave up on (Lambda on-failure destination). */
+  readonly outboxDeadLetterQueue: Queue;
+  /** Subscriber queues by topology name. */
+  readonly queues: ReadonlyMap<string, Queue>;
+  readonly alarmTopic: Topic;
+}
+
+export interface StatefulStackProps extends StackProps {
+  readonly stage: string;
+  readonly alarmEmail?: string;
+}
+
+/** Everything that holds data or identity: replacing it would lose tickets, keys or queued work. */
+export class StatefulStack extends Stack implements StatefulResources {
+  readonly tables: Readonly<Record<TableKey, Table>>;
+  readonly eventBus: EventBus;
+  readonly operatorKey: Secret;
+  readonly outboxDeadLetterQueue: Queue;
+  readonly queues: ReadonlyMap<string, Queue>;
+  readonly alarmTopic: Topic;
+
+  constructor(scope: Construct, id: string, props: StatefulStackProps) {
+    super(scope, id, props);
+
+    this.alarmTopic = new Topic(this, 'AlarmTopic', {
+      displayName: `Deskless ${props.stage} alarms`,
+      enforceSSL: true,
+    });
+    if (props.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
+    Validations.of(this.alarmTopic).acknowledge({
+      id: 'AwsSolutions-SNS2',
+      reason:
+        'CloudWatch alarms cannot publish to a topic encrypted with the AWS managed SNS key, and alarm ' +
+        'notifications carry only alarm names and states, no ticket or customer data.',
+    });
+
+    const built: Partial<Record<TableKey, Table>> = {};
+    for (const key of Object.keys(tables) as TableKey[]) built[key] = tableFromDefinition(this, tables[key]);
+    this.tables = built as Record<TableKey, Table>;
+
+    this.eventBus = new EventBus(this, 'EventBus', {
+      eventBusName: `deskless-${props.stage}-${eventBus.name}`,
+      description: `Deskless ${props.stage} domain events (source "${eventBus.source}")`,
+    });
+
+    this.operatorKey = new Secret(this, 'OperatorKey', {
+      description: `Deskless ${props.stage} operator API key: creates tenants (POST /v1/tenants)`,
+      generateSecretString: { excludePunctuation: true, passwordLength: 48 },
+    });
+    Validations.of(this.operatorKey).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The operator key is a bearer credential held by a person, not a database password: an automatic ' +
+        'rotation would lock the operator out. It is rotated by hand (rotate-secret with a new random value).',
+    });
+
+    this.outboxDeadLetterQueue = new Queue(this, 'OutboxDeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.outboxDeadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself a dead-letter destination: the on-failure destination of the dispatcher ' +
+        'stream mapping, which Lambda writes to directly; nothing consumes it automatically.',
+    });
+    addDeadLetterAlarm(
+      this,
+      'OutboxDeadLetterAlarm',
+      this.outboxDeadLetterQueue,
+      'The outbox dispatcher (domain events were not published)',
+      this.alarmTopic,
+    );
+
+    const subscriberQueues = new Map<string, Queue>();
+    for (const definition of queues) {
+      const subscriber = new SubscriberQueue(this, `${pascal(definition.name)}Subscriber`, {
+        definition,
+        bus: this.eventBus,
+        source: eventBus.source,
+        alarmTopic: this.alarmTopic,
+      });
+      subscriberQueues.set(definition.name, subscriber.queue);
+    }
+    this.queues = subscriberQueues;
+  }
+}

@@ -1,0 +1,173 @@
+import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { Construct } from 'constructs';
+import {
+  authorizerCacheSeconds,
+  env,
+  eventBus,
+  type FunctionName,
+  functions,
+  outbox,
+  queues,
+  routes,
+  tables,
+} from '../functions/topology.ts';
+import { addAlarm } from './alarms.ts';
+import { DesklessHttpApi } from './http-api.ts';
+import { pascal } from './names.ts';
+import { grantItemAccess } from './table-access.ts';
+import type { StatefulResources } from './stateful-stack.ts';
+import { TopologyFunction } from './topology-function.ts';
+
+export interface StatelessStackProps extends StackProps {
+  readonly stage: string;
+  readonly stateful: StatefulResources;
+}
+
+/** Code and wiring: safe to destroy and redeploy at any time, nothing here holds data. */
+export class StatelessStack extends Stack {
+  readonly functions: Readonly<Record<FunctionName, TopologyFunction>>;
+  readonly httpApi: DesklessHttpApi;
+
+  constructor(scope: Construct, id: string, props: StatelessStackProps) {
+    super(scope, id, props);
+    const { stateful, stage } = props;
+
+    const built: Partial<Record<FunctionName, TopologyFunction>> = {};
+    for (const name of Object.keys(functions) as FunctionName[]) {
+      built[name] = this.buildFunction(name, stage, stateful);
+    }
+    this.functions = built as Record<FunctionName, TopologyFunction>;
+
+    this.httpApi = new DesklessHttpApi(this, 'Http', {
+      stage,
+      routes,
+      handler: this.functions.api.function,
+      authorizer: this.functions.authorizer.function,
+      authorizerCache: Duration.seconds(authorizerCacheSeconds),
+    });
+
+    this.connectOutbox(stateful);
+    this.connectQueues(stateful);
+    this.addAlarms(stateful);
+
+    new CfnOutput(this, 'ApiUrl', { value: this.httpApi.url, description: 'Base URL of the HTTP API' });
+    new CfnOutput(this, 'OperatorKeySecretArn', {
+      value: stateful.operatorKey.secretArn,
+      description: 'Secrets Manager secret holding the operator API key',
+    });
+    new CfnOutput(this, 'TableName', { value: stateful.tables.main.tableName, description: 'Main table' });
+    new CfnOutput(this, 'EventBusName', { value: stateful.eventBus.eventBusName, description: 'Domain event bus' });
+  }
+
+  /** Environment and grants follow from what topology.ts says the function touches, and nothing more. */
+  private buildFunction(name: FunctionName, stage: string, stateful: StatefulResources): TopologyFunction {
+    const definition = functions[name];
+    const environment: Record<string, string> = {
+      [env.stage]: stage,
+      POWERTOOLS_SERVICE_NAME: 'deskless',
+    };
+    for (const tableKey of definition.tables) {
+      environment[tables[tableKey].envVar] = stateful.tables[tableKey].tableName;
+    }
+    if ('publishesEvents' in definition && definition.publishesEvents) {
+      environment[eventBus.envVar] = stateful.eventBus.eventBusName;
+    }
+    if ('readsOperatorKey' in definition && definition.readsOperatorKey) {
+      environment[env.operatorKeySecretArn] = stateful.operatorKey.secretArn;
+    }
+
+    const fn = new TopologyFunction(this, pascal(name), { definition, environment });
+    for (const tableKey of definition.tables) {
+      grantItemAccess(stateful.tables[tableKey], tables[tableKey], fn.function);
+    }
+    if ('publishesEvents' in definition && definition.publishesEvents) {
+      stateful.eventBus.grantPutEventsTo(fn.function);
+    }
+    if ('readsOperatorKey' in definition && definition.readsOperatorKey) {
+      stateful.operatorKey.grantRead(fn.function);
+    }
+    return fn;
+  }
+
+  /**
+   * The stream is the outbox: only new timeline events (INSERTs under the `EV#` sort key prefix) reach the
+   * dispatcher. A poison record is isolated by bisecting, and after the retries its batch goes to the DLQ
+   * instead of blocking the shard.
+   */
+  private connectOutbox(stateful: StatefulResources): void {
+    const sortKey = tables[outbox.table].sortKey;
+    const consumer = this.functions[outbox.consumer];
+    consumer.function.addEventSource(
+      new DynamoEventSource(stateful.tables[outbox.table], {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: outbox.batchSize,
+        maxBatchingWindow: Duration.seconds(outbox.maxBatchingWindowSeconds),
+        retryAttempts: outbox.retryAttempts,
+        bisectBatchOnError: true,
+        reportBatchItemFailures: true,
+        onFailure: new SqsDlq(stateful.outboxDeadLetterQueue),
+        filters: [
+          FilterCriteria.filter({
+            eventName: FilterRule.isEqual('INSERT'),
+            dynamodb: { Keys: { [sortKey]: { S: FilterRule.beginsWith(outbox.sortKeyPrefix) } } },
+          }),
+        ],
+      }),
+    );
+    Validations.of(consumer.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'dynamodb:ListStreams, needed by the stream event source mapping, has no resource-level permissions; ' +
+        'every other stream action is limited to the main table stream.',
+    });
+  }
+
+  private connectQueues(stateful: StatefulResources): void {
+    for (const definition of queues) {
+      if (!definition.consumer) continue;
+      const consumer = this.functions[definition.consumer];
+      const queue = stateful.queues.get(definition.name);
+      if (!queue) throw new Error(`queue "${definition.name}" was not built by the stateful stack`);
+      // Lambda refuses a mapping whose queue could redeliver a message while the function still runs it.
+      if (definition.visibilityTimeoutSeconds < consumer.function.timeout!.toSeconds()) {
+        throw new Error(
+          `queue "${definition.name}": visibility timeout ${definition.visibilityTimeoutSeconds}s is shorter ` +
+            `than the timeout of its consumer "${definition.consumer}"`,
+        );
+      }
+      consumer.function.addEventSource(new SqsEventSource(queue, { reportBatchItemFailures: true }));
+    }
+  }
+
+  private addAlarms(stateful: StatefulResources): void {
+    const topic = stateful.alarmTopic;
+    const fiveMinutes = { period: Duration.minutes(5), statistic: 'Sum' };
+    for (const name of Object.keys(functions) as FunctionName[]) {
+      addAlarm(this, `${pascal(name)}ErrorsAlarm`, {
+        metric: this.functions[name].function.metricErrors(fiveMinutes),
+        description: `The ${name} function failed (errors, timeouts or crashes) in the last 5 minutes.`,
+        above: 0,
+        topic,
+      });
+    }
+    addAlarm(this, 'Api5xxAlarm', {
+      metric: this.httpApi.api.metricServerError(fiveMinutes),
+      description: 'The HTTP API answered 5xx; every bad input should be a 4xx, so this is a bug or an outage.',
+      above: 0,
+      topic,
+    });
+    addAlarm(this, 'OutboxLagAlarm', {
+      metric: this.functions[outbox.consumer].function.metric('IteratorAge', {
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
+      description:
+        'Domain events are published more than 5 minutes after they were written; the stream keeps records ' +
+        'only 24 hours.',
+      above: Duration.minutes(5).toMilliseconds(),
+      topic,
+    });
+  }
+}
