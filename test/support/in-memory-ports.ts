@@ -1,0 +1,297 @@
+/**
+ * In-memory implementations of the core's ports, for unit tests of use cases. They keep the same contracts as
+ * the DynamoDB adapters (version conditions, unique claims, idempotency conflicts) so tests exercise the rules,
+ * not the storage.
+ */
+import { ConcurrentModificationError, DomainError } from '../../functions/core/errors.ts';
+import type { Agent, ApiKey, Customer, CustomFieldDefinition, Group, Page, Tenant, Ticket, TimelineEvent } from '../../functions/core/model.ts';
+import {
+  type AgentStore,
+  type ApiKeyStore,
+  type Clock,
+  type CustomerStore,
+  type CustomerUpsert,
+  type CustomFieldStore,
+  type GroupStore,
+  IdempotencyConflictError,
+  type IdempotencyRecord,
+  type IdempotencyStore,
+  type Ids,
+  type PageRequest,
+  type Secrets,
+  type TenantStore,
+  type TicketFilter,
+  type TicketStore,
+} from '../../functions/core/ports.ts';
+import type { Ports } from '../../functions/core/use-cases/index.ts';
+import type { Change } from '../../functions/core/tickets.ts';
+import { organizationOf } from '../../functions/core/customers.ts';
+
+function paginate<T>(all: readonly T[], page: PageRequest): Page<T> {
+  const start = page.cursor ? Number(page.cursor) : 0;
+  const items = all.slice(start, start + page.limit);
+  const next = start + page.limit;
+  return { items, nextCursor: next < all.length ? String(next) : null };
+}
+
+export class FakeClock implements Clock {
+  constructor(private current = Date.parse('2026-03-02T09:00:00.000Z')) {}
+  now() {
+    return new Date(this.current).toISOString();
+  }
+  advance(ms: number) {
+    this.current += ms;
+  }
+}
+
+export function sequentialIds(): Ids {
+  let n = 0;
+  return { next: () => `01TEST${String(++n).padStart(20, '0')}` };
+}
+
+export class MemoryTicketStore implements TicketStore {
+  readonly tickets = new Map<string, Ticket>();
+  readonly events: TimelineEvent[] = [];
+  readonly counters = new Map<string, number>();
+  readonly customers = new Map<string, Customer>();
+  readonly identities = new Map<string, string>();
+  readonly idempotency = new Map<string, IdempotencyRecord>();
+  /** Set to make the next write lose a race, as a concurrent writer would. */
+  failNextWrite = 0;
+
+  private key = (tenantId: string, n: number) => `${tenantId}#${n}`;
+
+  async nextNumber(tenantId: string) {
+    const n = (this.counters.get(tenantId) ?? 0) + 1;
+    this.counters.set(tenantId, n);
+    return n;
+  }
+
+  private checkVersion(change: Change, expected: number | null) {
+    const current = this.tickets.get(this.key(change.ticket.tenantId, change.ticket.number));
+    if (expected === null ? current !== undefined : current?.version !== expected) {
+      throw new ConcurrentModificationError(`ticket #${change.ticket.number}`);
+    }
+  }
+
+  upsertCustomer(tenantId: string, upsert: CustomerUpsert, now: string) {
+    const { ref } = upsert;
+    for (const [kind, value] of [['email', ref.email], ['phone', ref.phone]] as const) {
+      if (!value) continue;
+      const owner = this.identities.get(`${tenantId}#${kind}#${value}`);
+      if (owner && owner !== ref.id) throw new ConcurrentModificationError('identity');
+    }
+    for (const [kind, value] of [['email', ref.email], ['phone', ref.phone]] as const) {
+      if (value) this.identities.set(`${tenantId}#${kind}#${value}`, ref.id);
+    }
+    const key = `${tenantId}#${ref.id}`;
+    const existing = this.customers.get(key);
+    this.customers.set(key, {
+      tenantId,
+      id: ref.id,
+      email: existing?.email ?? ref.email,
+      phone: existing?.phone ?? ref.phone,
+      name: existing?.name ?? ref.name,
+      organization: existing?.organization ?? upsert.organization ?? organizationOf(ref.email),
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+    });
+  }
+
+  private apply(change: Change) {
+    this.tickets.set(this.key(change.ticket.tenantId, change.ticket.number), change.ticket);
+    this.events.push(...change.events);
+  }
+
+  async create(args: Parameters<TicketStore['create']>[0]) {
+    if (this.failNextWrite > 0) {
+      this.failNextWrite--;
+      throw new ConcurrentModificationError('ticket');
+    }
+    const { change, requester, idempotency, followUpOf } = args;
+    this.checkVersion(change, null);
+    if (followUpOf) this.checkVersion(followUpOf.change, followUpOf.expectedVersion);
+    const idemKey = idempotency && `${change.ticket.tenantId}#${idempotency.key}`;
+    if (idemKey && this.idempotency.has(idemKey)) throw new IdempotencyConflictError();
+    this.upsertCustomer(change.ticket.tenantId, requester, change.ticket.createdAt);
+    this.apply(change);
+    if (followUpOf) this.apply(followUpOf.change);
+    if (idemKey && idempotency) this.idempotency.set(idemKey, idempotency);
+  }
+
+  async get(tenantId: string, number: number) {
+    return this.tickets.get(this.key(tenantId, number)) ?? null;
+  }
+
+  async save(change: Change, expectedVersion: number, customer?: CustomerUpsert) {
+    if (this.failNextWrite > 0) {
+      this.failNextWrite--;
+      throw new ConcurrentModificationError('ticket');
+    }
+    this.checkVersion(change, expectedVersion);
+    if (customer) this.upsertCustomer(change.ticket.tenantId, customer, change.ticket.updatedAt);
+    this.apply(change);
+  }
+
+  async timeline(tenantId: string, number: number, page: PageRequest) {
+    return paginate(
+      this.events.filter((e) => e.tenantId === tenantId && e.ticketNumber === number),
+      page,
+    );
+  }
+
+  async list(tenantId: string, filter: TicketFilter, page: PageRequest) {
+    const all = [...this.tickets.values()]
+      .filter((t) => t.tenantId === tenantId)
+      .filter((t) => !filter.status || t.status === filter.status)
+      .filter((t) => !filter.group || t.group === filter.group)
+      .filter((t) => !filter.assignee || t.assignee === filter.assignee)
+      .filter((t) => !filter.requester || t.requester.id === filter.requester)
+      .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt) || b.number - a.number);
+    return paginate(all, page);
+  }
+}
+
+export class MemoryCustomerStore implements CustomerStore {
+  constructor(private readonly tickets: MemoryTicketStore) {}
+
+  async identify(tenantId: string, identity: { email: string | null; phone: string | null }, name: string | null) {
+    const byEmail = identity.email && this.tickets.identities.get(`${tenantId}#email#${identity.email}`);
+    const byPhone = identity.phone && this.tickets.identities.get(`${tenantId}#phone#${identity.phone}`);
+    const id = byEmail || byPhone || `cus_${identity.email ?? identity.phone}`;
+    const existing = this.tickets.customers.get(`${tenantId}#${id}`);
+    return {
+      ref: {
+        id,
+        email: identity.email ?? existing?.email ?? null,
+        phone: byPhone && byPhone !== id ? null : (identity.phone ?? existing?.phone ?? null),
+        name: existing?.name ?? name,
+      },
+      organization: existing?.organization ?? organizationOf(identity.email),
+    };
+  }
+
+  async get(tenantId: string, id: string) {
+    return this.tickets.customers.get(`${tenantId}#${id}`) ?? null;
+  }
+
+  async findByIdentity(tenantId: string, identity: { email?: string | undefined; phone?: string | undefined }) {
+    const id = identity.email
+      ? this.tickets.identities.get(`${tenantId}#email#${identity.email}`)
+      : this.tickets.identities.get(`${tenantId}#phone#${identity.phone}`);
+    return id ? this.get(tenantId, id) : null;
+  }
+}
+
+export class MemoryAgentStore implements AgentStore {
+  readonly agents = new Map<string, Agent>();
+  async create(agent: Agent) {
+    if ([...this.agents.values()].some((a) => a.tenantId === agent.tenantId && a.email === agent.email)) {
+      throw new DomainError('conflict', `an agent with email ${agent.email} already exists`);
+    }
+    this.agents.set(`${agent.tenantId}#${agent.id}`, agent);
+  }
+  async get(tenantId: string, id: string) {
+    return this.agents.get(`${tenantId}#${id}`) ?? null;
+  }
+  async list(tenantId: string, page: PageRequest) {
+    return paginate([...this.agents.values()].filter((a) => a.tenantId === tenantId), page);
+  }
+  async update(agent: Agent, previous: Agent) {
+    const current = await this.get(agent.tenantId, agent.id);
+    if (current?.version !== previous.version) throw new DomainError('conflict', 'changed');
+    this.agents.set(`${agent.tenantId}#${agent.id}`, agent);
+  }
+}
+
+export class MemoryGroupStore implements GroupStore {
+  readonly groups = new Map<string, Group>();
+  async create(group: Group) {
+    this.groups.set(`${group.tenantId}#${group.id}`, group);
+  }
+  async get(tenantId: string, id: string) {
+    return this.groups.get(`${tenantId}#${id}`) ?? null;
+  }
+  async missing(tenantId: string, ids: readonly string[]) {
+    return ids.filter((id) => !this.groups.has(`${tenantId}#${id}`));
+  }
+  async list(tenantId: string, page: PageRequest) {
+    return paginate([...this.groups.values()].filter((g) => g.tenantId === tenantId), page);
+  }
+}
+
+export class MemoryCustomFieldStore implements CustomFieldStore {
+  readonly fields = new Map<string, CustomFieldDefinition[]>();
+  async create(tenantId: string, definition: CustomFieldDefinition) {
+    const list = this.fields.get(tenantId) ?? [];
+    if (list.some((d) => d.key === definition.key)) throw new DomainError('conflict', 'declared');
+    this.fields.set(tenantId, [...list, definition]);
+  }
+  async list(tenantId: string) {
+    return this.fields.get(tenantId) ?? [];
+  }
+}
+
+export class MemoryApiKeyStore implements ApiKeyStore {
+  readonly keys = new Map<string, { key: ApiKey; hash: string }>();
+  async create(key: ApiKey, hash: string) {
+    this.keys.set(key.id, { key, hash });
+  }
+  async list(tenantId: string, page: PageRequest) {
+    return paginate([...this.keys.values()].map((k) => k.key).filter((k) => k.tenantId === tenantId), page);
+  }
+  async revoke(tenantId: string, id: string, at: string) {
+    const entry = this.keys.get(id);
+    if (!entry || entry.key.tenantId !== tenantId) return null;
+    entry.key = { ...entry.key, revokedAt: entry.key.revokedAt ?? at };
+    return entry.key;
+  }
+  async findBySecretHash(hash: string) {
+    return [...this.keys.values()].find((k) => k.hash === hash)?.key ?? null;
+  }
+}
+
+export class MemoryTenantStore implements TenantStore {
+  readonly tenants = new Map<string, Tenant>();
+  constructor(private readonly keys: MemoryApiKeyStore) {}
+  async create(tenant: Tenant, adminKey: ApiKey, hash: string) {
+    if (this.tenants.has(tenant.id)) throw new DomainError('conflict', `tenant ${tenant.id} already exists`);
+    this.tenants.set(tenant.id, tenant);
+    await this.keys.create(adminKey, hash);
+  }
+}
+
+export class MemoryIdempotencyStore implements IdempotencyStore {
+  constructor(private readonly tickets: MemoryTicketStore) {}
+  async get(tenantId: string, key: string) {
+    return this.tickets.idempotency.get(`${tenantId}#${key}`) ?? null;
+  }
+}
+
+export const fakeSecrets: Secrets = {
+  newApiKey() {
+    const secret = `dsk_test_${Math.random().toString(36).slice(2)}`;
+    return { secret, hash: `h(${secret})`, prefix: secret.slice(0, 10) };
+  },
+  hash: (secret) => `h(${secret})`,
+};
+
+export function memoryPorts() {
+  const tickets = new MemoryTicketStore();
+  const apiKeys = new MemoryApiKeyStore();
+  const clock = new FakeClock();
+  const ports = {
+    tickets,
+    customers: new MemoryCustomerStore(tickets),
+    agents: new MemoryAgentStore(),
+    groups: new MemoryGroupStore(),
+    customFields: new MemoryCustomFieldStore(),
+    apiKeys,
+    tenants: new MemoryTenantStore(apiKeys),
+    idempotency: new MemoryIdempotencyStore(tickets),
+    secrets: fakeSecrets,
+    clock,
+    ids: sequentialIds(),
+  } satisfies Ports;
+  return ports;
+}
