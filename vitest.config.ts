@@ -1,5 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
+// The SDK warns about Node 20 in every process that loads it, global setups included.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
 /**
  * One project per test level (DESIGN.md): unit tests run alone in a second; integration tests share the
  * emulators started once by their global setup; infra tests synthesise the stacks; e2e tests start the whole
