@@ -1,35 +1,10 @@
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { eventFromItem } from '../adapters/dynamodb/ticket-items.ts';
+import { makeStreamDispatcher } from '../adapters/dynamodb/outbox.ts';
 import { makeEventBridgePublisher } from '../adapters/eventbridge/publisher.ts';
 import { makePublishTimelineEvents } from '../core/use-cases/publish-events.ts';
 import { logger } from './logger.ts';
 
-const publishTimelineEvents = makePublishTimelineEvents({ publisher: makeEventBridgePublisher() });
-
-/**
- * The outbox: the table's stream delivers every new timeline event (the event source filter keeps only `EV#`
- * inserts) and this publishes them as domain events. A failure reports the first failed record, so the stream
- * delivers it and everything after it again; consumers de-duplicate on the event id.
- */
-export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
-  const records = event.Records.flatMap((record) => {
-    const image = record.dynamodb?.NewImage;
-    const sequence = record.dynamodb?.SequenceNumber;
-    if (record.eventName !== 'INSERT' || !image || !sequence) return [];
-    const item = unmarshall(image as Record<string, AttributeValue>);
-    if (item.entity !== 'event') return [];
-    return [{ sequence, timelineEvent: eventFromItem(item) }];
-  });
-  const { failedIds } = await publishTimelineEvents(records.map((r) => r.timelineEvent));
-  if (failedIds.length === 0) return { batchItemFailures: [] };
-  const failed = new Set(failedIds);
-  const first = records.find((r) => failed.has(r.timelineEvent.id))!;
-  logger.warn('some events were not published; the stream will deliver them again', {
-    failed: failedIds.length,
-    of: records.length,
-    firstSequence: first.sequence,
-  });
-  return { batchItemFailures: [{ itemIdentifier: first.sequence }] };
-}
+/** Table stream → domain events on the bus (see adapters/dynamodb/outbox.ts). */
+export const handler = makeStreamDispatcher(
+  makePublishTimelineEvents({ publisher: makeEventBridgePublisher() }),
+  logger,
+);

@@ -1,0 +1,41 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import type { TimelineEvent } from '../../core/model.ts';
+import { eventFromItem } from './ticket-items.ts';
+
+export interface OutboxLogger {
+  warn(message: string, extra: Record<string, unknown>): void;
+}
+
+/**
+ * The outbox: the table's stream delivers every new timeline event (the event source filter keeps only `EV#`
+ * inserts; this checks again, since a filter is configuration and this is code) and `publish` sends them on.
+ * A failure reports the first failed record, so the stream delivers it and everything after it again;
+ * consumers de-duplicate on the event id.
+ */
+export function makeStreamDispatcher(
+  publish: (events: readonly TimelineEvent[]) => Promise<{ failedIds: string[] }>,
+  logger: OutboxLogger,
+) {
+  return async function dispatch(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
+    const records = event.Records.flatMap((record) => {
+      const image = record.dynamodb?.NewImage;
+      const sequence = record.dynamodb?.SequenceNumber;
+      if (record.eventName !== 'INSERT' || !image || !sequence) return [];
+      const item = unmarshall(image as Record<string, AttributeValue>);
+      if (item.entity !== 'event') return [];
+      return [{ sequence, timelineEvent: eventFromItem(item) }];
+    });
+    const { failedIds } = await publish(records.map((r) => r.timelineEvent));
+    if (failedIds.length === 0) return { batchItemFailures: [] };
+    const failed = new Set(failedIds);
+    const first = records.find((r) => failed.has(r.timelineEvent.id))!;
+    logger.warn('some events were not published; the stream will deliver them again', {
+      failed: failedIds.length,
+      of: records.length,
+      firstSequence: first.sequence,
+    });
+    return { batchItemFailures: [{ itemIdentifier: first.sequence }] };
+  };
+}
