@@ -365,3 +365,21 @@ export const env = {
   clockSpeed: 'DESKLESS_CLOCK_SPEED',
   stage: 'DESKLESS_STAGE',
 } as const;
+
+/**
+ * How every function is bundled (esbuild, run locally by CDK; the benchmark builds the same way). ESM needs a
+ * `require` for the few CommonJS dependencies; the aliased import keeps the banner from clashing with one in
+ * the bundle. The AWS SDK is bundled, not taken from the runtime, so its version is ours.
+ */
+export const bundling = {
+  format: 'esm',
+  platform: 'node',
+  target: 'node24',
+  minify: true,
+  sourcemap: true,
+  sourcesContent: false,
+  mainFields: ['module', 'main'],
+  banner:
+    "import { createRequire as __desklessCreateRequire } from 'node:module';" +
+    'const require = __desklessCreateRequire(import.meta.url);',
+} as const;

@@ -1,11 +1,11 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { OperatorKeySource } from '../core/use-cases/access.ts';
 import { env } from '../topology.ts';
 import { apiKeySecrets } from './secrets.ts';
 
 /**
  * The operator key creates tenants. In AWS it lives in Secrets Manager (its ARN in the environment) and is
- * read once per cold start; locally `npm start` passes it in the environment.
+ * read once per cold start, and only when a key is not a tenant key (the Secrets Manager client is loaded then,
+ * not at init: most authorizer cold starts never need it); locally `npm start` passes it in the environment.
  */
 export function makeOperatorKeySource(environment: NodeJS.ProcessEnv = process.env): OperatorKeySource {
   const arn = environment[env.operatorKeySecretArn];
@@ -13,6 +13,7 @@ export function makeOperatorKeySource(environment: NodeJS.ProcessEnv = process.e
   let cached: Promise<string | null> | undefined;
   const load = async (): Promise<string | null> => {
     if (arn) {
+      const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
       const client = new SecretsManagerClient({});
       const secret = await client.send(new GetSecretValueCommand({ SecretId: arn }));
       return secret.SecretString ? apiKeySecrets.hash(secret.SecretString) : null;

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import { en } from 'zod/locales';
+import * as z from 'zod/mini';
 import {
   AGENT_ROLES,
   AGENT_STATUSES,
@@ -15,20 +16,34 @@ import {
  * response schemas document what comes back. The OpenAPI document is generated from these, so the reference
  * cannot drift from what the handlers accept.
  */
+// zod/mini (a fifth of zod's size in every bundle) ships without messages; English it is.
+z.config(en());
+
 export const apiRegistry = z.registry<{ id: string; description?: string }>();
 
-const named = <T extends z.ZodType>(schema: T, id: string, description?: string): T => {
+const named = <T extends z.ZodMiniType>(schema: T, id: string, description?: string): T => {
   apiRegistry.add(schema, description === undefined ? { id } : { id, description });
   return schema;
 };
 
-const text = (max: number) => z.string().trim().min(1).max(max);
-const id = z.string().min(1).max(100).regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, _ or -');
-const email = z.email().max(254);
-const phone = z.string().min(3).max(32).describe('E.164, e.g. +14155550123; spaces and dashes are ignored');
-const tag = z.string().trim().min(1).max(64).regex(/^[^,\s]+( [^,\s]+)*$/, 'no commas; spaces become _');
-const customFieldValue = z.union([z.string().max(4096), z.number(), z.boolean()]);
+
+const described = <T extends z.ZodMiniType>(schema: T, description: string): T =>
+  schema.check(z.describe(description)) as T;
+const text = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
+const id = z.string().check(z.minLength(1), z.maxLength(100), z.regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, _ or -'));
+const email = z.email().check(z.maxLength(254));
+const phone = described(
+  z.string().check(z.minLength(3), z.maxLength(32)),
+  'E.164, e.g. +14155550123; spaces and dashes are ignored',
+);
+const tag = z.string().check(z.trim(), z.minLength(1), z.maxLength(64), z.regex(/^[^,\s]+( [^,\s]+)*$/, 'no commas; spaces become _'));
+const customFieldValue = z.union([z.string().check(z.maxLength(4096)), z.number(), z.boolean()]);
 const timestamp = z.iso.datetime();
+const integer = z.number().check(z.refine(Number.isInteger, { message: 'must be an integer' }));
+const atLeastOneField = z.refine<object>((v) => Object.keys(v).length > 0, { message: 'give at least one field to change' });
+const emailOrPhone = z.refine<{ email?: unknown; phone?: unknown }>((v) => v.email !== undefined || v.phone !== undefined, {
+  message: 'needs an email or a phone',
+});
 
 export const Status = z.enum(STATUSES);
 export const Priority = z.enum(PRIORITIES);
@@ -36,8 +51,8 @@ export const TicketType = z.enum(TICKET_TYPES);
 export const Channel = z.enum(CHANNELS);
 
 const identity = z
-  .strictObject({ email: email.optional(), phone: phone.optional(), name: text(200).optional() })
-  .refine((v) => v.email !== undefined || v.phone !== undefined, { message: 'needs an email or a phone' });
+  .strictObject({ email: z.optional(email), phone: z.optional(phone), name: z.optional(text(200)) })
+  .check(emailOrPhone);
 
 /** Largest comment body, in characters; the request itself is capped at 256 KB. */
 export const MAX_COMMENT_CHARS = 64 * 1024;
@@ -47,14 +62,16 @@ export const CreateTicketBody = named(
     subject: text(255),
     comment: z.strictObject({
       body: text(MAX_COMMENT_CHARS),
-      public: z.boolean().optional().describe('default true: the requester’s description; false: an internal note'),
+      public: z.optional(
+        described(z.boolean(), 'default true: the requester’s description; false: an internal note'),
+      ),
     }),
     requester: identity,
-    priority: Priority.optional(),
-    type: TicketType.optional(),
-    tags: z.array(tag).max(50).optional(),
-    customFields: z.record(z.string().max(64), customFieldValue).optional(),
-    group: id.optional(),
+    priority: z.optional(Priority),
+    type: z.optional(TicketType),
+    tags: z.optional(z.array(tag).check(z.maxLength(50))),
+    customFields: z.optional(z.record(z.string().check(z.maxLength(64)), customFieldValue)),
+    group: z.optional(id),
   }),
   'CreateTicketRequest',
 );
@@ -62,84 +79,86 @@ export const CreateTicketBody = named(
 export const UpdateTicketBody = named(
   z
     .strictObject({
-      subject: text(255).optional(),
-      status: Status.optional(),
-      priority: Priority.optional(),
-      type: TicketType.optional(),
-      assignee: id.nullable().optional().describe('agent id; null unassigns'),
-      group: id.nullable().optional(),
-      tags: z.array(tag).max(50).optional().describe('replaces the tags'),
-      customFields: z
-        .record(z.string().max(64), customFieldValue.nullable())
-        .optional()
-        .describe('merged into the fields; null removes one'),
+      subject: z.optional(text(255)),
+      status: z.optional(Status),
+      priority: z.optional(Priority),
+      type: z.optional(TicketType),
+      assignee: z.optional(described(z.nullable(id), 'agent id; null unassigns')),
+      group: z.optional(z.nullable(id)),
+      tags: z.optional(described(z.array(tag).check(z.maxLength(50)), 'replaces the tags')),
+      customFields: z.optional(
+        described(
+          z.record(z.string().check(z.maxLength(64)), z.nullable(customFieldValue)),
+          'merged into the fields; null removes one',
+        ),
+      ),
     })
-    .refine((v) => Object.keys(v).length > 0, { message: 'give at least one field to change' }),
+    .check(atLeastOneField),
   'UpdateTicketRequest',
 );
 
 export const AddCommentBody = named(
   z.strictObject({
     body: text(MAX_COMMENT_CHARS),
-    public: z.boolean().optional().describe('default true'),
-    author: z
-      .strictObject({ email: email.optional(), phone: phone.optional() })
-      .refine((v) => v.email !== undefined || v.phone !== undefined, { message: 'needs an email or a phone' })
-      .optional()
-      .describe('a customer writing (admin and channel keys only); without it the comment is the caller’s'),
+    public: z.optional(described(z.boolean(), 'default true')),
+    author: z.optional(
+      described(
+        z.strictObject({ email: z.optional(email), phone: z.optional(phone) }).check(emailOrPhone),
+        'a customer writing (admin and channel keys only); without it the comment is the caller’s',
+      ),
+    ),
   }),
   'AddCommentRequest',
 );
 
-const limit = z.coerce.number().int().min(1).max(100).default(25);
-const cursor = z.string().min(1).max(2048);
+const limit = z._default(
+  z.coerce.number().check(z.refine(Number.isInteger, { message: 'must be an integer' }), z.gte(1), z.lte(100)),
+  25,
+);
+const cursor = z.string().check(z.minLength(1), z.maxLength(2048));
 
 export const ListTicketsQuery = z.strictObject({
-  status: Status.optional(),
-  group: id.optional(),
-  assignee: id.optional(),
-  requester: id.optional(),
+  status: z.optional(Status),
+  group: z.optional(id),
+  assignee: z.optional(id),
+  requester: z.optional(id),
   limit,
-  cursor: cursor.optional(),
+  cursor: z.optional(cursor),
 });
-export const PageQuery = z.strictObject({ limit, cursor: cursor.optional() });
-export const CustomerQuery = z.strictObject({ email: email.optional(), phone: phone.optional() });
+export const PageQuery = z.strictObject({ limit, cursor: z.optional(cursor) });
+export const CustomerQuery = z.strictObject({ email: z.optional(email), phone: z.optional(phone) });
 export const TicketNumberParam = z.strictObject({
-  number: z
-    .string()
-    .regex(/^[1-9]\d{0,9}$/, 'must be a ticket number')
-    .transform(Number),
+  number: z.pipe(z.string().check(z.regex(/^[1-9]\d{0,9}$/, 'must be a ticket number')), z.transform(Number)),
 });
 export const IdParam = z.strictObject({ id });
 
-export const CreateAgentBody = named(
-  z.strictObject({
-    name: text(200),
-    email,
-    role: z.enum(AGENT_ROLES).optional(),
-    groups: z.array(id).max(50).optional(),
-    skills: z.array(text(64)).max(50).optional(),
-    capacity: z.number().int().min(0).max(1000).optional(),
-    status: z.enum(AGENT_STATUSES).optional(),
-  }),
-  'CreateAgentRequest',
-);
+const agentFields = {
+  name: text(200),
+  email,
+  role: z.optional(z.enum(AGENT_ROLES)),
+  groups: z.optional(z.array(id).check(z.maxLength(50))),
+  skills: z.optional(z.array(text(64)).check(z.maxLength(50))),
+  capacity: z.optional(integer.check(z.gte(0), z.lte(1000))),
+  status: z.optional(z.enum(AGENT_STATUSES)),
+};
+
+export const CreateAgentBody = named(z.strictObject(agentFields), 'CreateAgentRequest');
 
 export const UpdateAgentBody = named(
-  CreateAgentBody.partial().refine((v) => Object.keys(v).length > 0, { message: 'give at least one field to change' }),
+  z.partial(z.strictObject(agentFields)).check(atLeastOneField),
   'UpdateAgentRequest',
 );
 
 export const CreateGroupBody = named(
-  z.strictObject({ name: text(200), description: text(1000).optional() }),
+  z.strictObject({ name: text(200), description: z.optional(text(1000)) }),
   'CreateGroupRequest',
 );
 
 export const CreateCustomFieldBody = named(
   z.strictObject({
-    key: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'lower-case letters, digits and _, starting with a letter'),
+    key: z.string().check(z.regex(/^[a-z][a-z0-9_]{0,63}$/, 'lower-case letters, digits and _, starting with a letter')),
     type: z.enum(CUSTOM_FIELD_TYPES),
-    title: text(200).optional(),
+    title: z.optional(text(200)),
   }),
   'CreateCustomFieldRequest',
 );
@@ -148,18 +167,19 @@ export const CreateApiKeyBody = named(
   z.strictObject({
     name: text(200),
     role: z.enum(['admin', 'agent', 'channel']),
-    agentId: id.optional().describe('the agent the key acts as (admin and agent keys)'),
+    agentId: z.optional(described(id, 'the agent the key acts as (admin and agent keys)')),
   }),
   'CreateApiKeyRequest',
 );
 
 export const CreateTenantBody = named(
   z.strictObject({
-    id: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9-]{2,39}$/, '3–40 lower-case letters, digits or dashes')
-      .optional()
-      .describe('chosen tenant id; generated when absent'),
+    id: z.optional(
+      described(
+        z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{2,39}$/, '3–40 lower-case letters, digits or dashes')),
+        'chosen tenant id; generated when absent',
+      ),
+    ),
     name: text(200),
   }),
   'CreateTenantRequest',
@@ -167,11 +187,12 @@ export const CreateTenantBody = named(
 
 // ---- responses (documentation; the handlers build them from domain objects) ----
 
-const Requester = z.object({ id: z.string(), email: z.string().nullable(), phone: z.string().nullable(), name: z.string().nullable() });
+const nullableString = z.nullable(z.string());
+const Requester = z.object({ id: z.string(), email: nullableString, phone: nullableString, name: nullableString });
 
 export const TicketResponse = named(
   z.object({
-    number: z.number().int().describe('per-tenant ticket number, shown as #1042'),
+    number: described(integer, 'per-tenant ticket number, shown as #1042'),
     subject: z.string(),
     status: Status,
     priority: Priority,
@@ -179,15 +200,15 @@ export const TicketResponse = named(
     tags: z.array(z.string()),
     customFields: z.record(z.string(), customFieldValue),
     requester: Requester,
-    assignee: z.string().nullable().describe('agent id'),
-    group: z.string().nullable().describe('group id'),
+    assignee: described(nullableString, 'agent id'),
+    group: described(nullableString, 'group id'),
     channel: Channel,
-    version: z.number().int().describe('increases with every change; send it as If-Match to update safely'),
+    version: described(integer, 'increases with every change; send it as If-Match to update safely'),
     createdAt: timestamp,
     updatedAt: timestamp,
-    solvedAt: timestamp.nullable(),
-    closedAt: timestamp.nullable(),
-    links: z.array(z.object({ kind: z.enum(['follow_up_of', 'followed_up_by']), number: z.number().int() })),
+    solvedAt: z.nullable(timestamp),
+    closedAt: z.nullable(timestamp),
+    links: z.array(z.object({ kind: z.enum(['follow_up_of', 'followed_up_by']), number: integer })),
   }),
   'Ticket',
 );
@@ -195,21 +216,20 @@ export const TicketResponse = named(
 const Actor = z.object({
   type: z.enum(AUTHOR_TYPES),
   id: z.string(),
-  name: z.string().nullable().optional(),
-  email: z.string().nullable().optional(),
+  name: z.optional(nullableString),
+  email: z.optional(nullableString),
 });
 
 export const TimelineEventResponse = named(
   z.object({
-    id: z.string().describe('ULID; also the id of the domain event published for it'),
+    id: described(z.string(), 'ULID; also the id of the domain event published for it'),
     type: z.enum(['created', 'comment', 'field_changed', 'status_changed', 'assigned', 'linked']),
     at: timestamp,
     actor: Actor,
-    data: z
-      .record(z.string(), z.unknown())
-      .describe(
-        'created: subject, channel, status, priority, requesterId; comment: body, public; field_changed: field, from, to; status_changed: from, to, reason; assigned: from, to; linked: link, number',
-      ),
+    data: described(
+      z.record(z.string(), z.unknown()),
+      'created: subject, channel, status, priority, requesterId; comment: body, public; field_changed: field, from, to; status_changed: from, to, reason; assigned: from, to; linked: link, number',
+    ),
   }),
   'TimelineEvent',
 );
@@ -218,11 +238,10 @@ export const CommentResponse = named(
   z.object({
     ticket: TicketResponse,
     comment: TimelineEventResponse,
-    followUpOf: z
-      .number()
-      .int()
-      .nullable()
-      .describe('set when the ticket was closed: the comment opened this follow-up ticket instead'),
+    followUpOf: described(
+      z.nullable(integer),
+      'set when the ticket was closed: the comment opened this follow-up ticket instead',
+    ),
   }),
   'CommentResult',
 );
@@ -230,18 +249,18 @@ export const CommentResponse = named(
 export const CustomerResponse = named(
   z.object({
     id: z.string(),
-    email: z.string().nullable(),
-    phone: z.string().nullable(),
-    name: z.string().nullable(),
-    organization: z.string().nullable().describe('email domain, unless a public mail provider'),
+    email: nullableString,
+    phone: nullableString,
+    name: nullableString,
+    organization: described(nullableString, 'email domain, unless a public mail provider'),
     createdAt: timestamp,
     updatedAt: timestamp,
   }),
   'Customer',
 );
 
-const page = <T extends z.ZodType>(item: T, id: string) =>
-  named(z.object({ items: z.array(item), nextCursor: z.string().nullable() }), id);
+const page = <T extends z.ZodMiniType>(item: T, name: string) =>
+  named(z.object({ items: z.array(item), nextCursor: nullableString }), name);
 
 export const TicketPage = page(TicketResponse, 'TicketPage');
 export const TimelinePage = page(TimelineEventResponse, 'TimelinePage');
@@ -260,18 +279,18 @@ export const AgentResponse = named(
     role: z.enum(AGENT_ROLES),
     groups: z.array(z.string()),
     skills: z.array(z.string()),
-    capacity: z.number().int(),
+    capacity: integer,
     status: z.enum(AGENT_STATUSES),
     createdAt: timestamp,
     updatedAt: timestamp,
-    version: z.number().int(),
+    version: integer,
   }),
   'Agent',
 );
 export const AgentPage = page(AgentResponse, 'AgentPage');
 
 export const GroupResponse = named(
-  z.object({ id: z.string(), name: z.string(), description: z.string().nullable(), createdAt: timestamp }),
+  z.object({ id: z.string(), name: z.string(), description: nullableString, createdAt: timestamp }),
   'Group',
 );
 export const GroupPage = page(GroupResponse, 'GroupPage');
@@ -282,28 +301,26 @@ export const CustomFieldResponse = named(
 );
 export const CustomFieldList = named(z.object({ items: z.array(CustomFieldResponse) }), 'CustomFieldList');
 
-export const ApiKeyResponse = named(
-  z.object({
-    id: z.string(),
-    name: z.string(),
-    role: z.enum(['admin', 'agent', 'channel']),
-    agentId: z.string().nullable(),
-    prefix: z.string().describe('first characters of the secret'),
-    createdAt: timestamp,
-    revokedAt: timestamp.nullable(),
-  }),
-  'ApiKey',
-);
+const apiKeyFields = {
+  id: z.string(),
+  name: z.string(),
+  role: z.enum(['admin', 'agent', 'channel']),
+  agentId: nullableString,
+  prefix: described(z.string(), 'first characters of the secret'),
+  createdAt: timestamp,
+  revokedAt: z.nullable(timestamp),
+};
+export const ApiKeyResponse = named(z.object(apiKeyFields), 'ApiKey');
 export const ApiKeyPage = page(ApiKeyResponse, 'ApiKeyPage');
 export const CreatedApiKeyResponse = named(
-  ApiKeyResponse.extend({ secret: z.string().describe('shown once; send as `Authorization: Bearer <secret>`') }),
+  z.object({
+    ...apiKeyFields,
+    secret: described(z.string(), 'shown once; send as `Authorization: Bearer <secret>`'),
+  }),
   'CreatedApiKey',
 );
 
-export const TenantResponse = named(
-  z.object({ id: z.string(), name: z.string(), createdAt: timestamp }),
-  'Tenant',
-);
+export const TenantResponse = named(z.object({ id: z.string(), name: z.string(), createdAt: timestamp }), 'Tenant');
 export const CreatedTenantResponse = named(
   z.object({ tenant: TenantResponse, apiKey: CreatedApiKeyResponse }),
   'CreatedTenant',
@@ -313,15 +330,14 @@ export const HealthResponse = named(z.object({ status: z.literal('ok'), version:
 
 export const ProblemResponse = named(
   z.object({
-    type: z.string().describe('stable URI reference naming the problem, e.g. /docs#problem-validation'),
+    type: described(z.string(), 'stable URI reference naming the problem, e.g. /docs#problem-validation'),
     title: z.string(),
-    status: z.number().int(),
+    status: integer,
     detail: z.string(),
-    instance: z.string().optional(),
-    errors: z
-      .array(z.object({ path: z.string(), message: z.string() }))
-      .optional()
-      .describe('one entry per invalid field'),
+    instance: z.optional(z.string()),
+    errors: z.optional(
+      described(z.array(z.object({ path: z.string(), message: z.string() })), 'one entry per invalid field'),
+    ),
   }),
   'Problem',
   'RFC 9457 problem details, served as application/problem+json',

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AUTHOR_TYPES, CHANNELS, PRIORITIES, STATUSES, TICKET_TYPES } from '../core/model.ts';
 import { DOMAIN_EVENT_TYPES, DOMAIN_EVENT_VERSION } from '../core/domain-events.ts';
 import { eventBus } from '../topology.ts';

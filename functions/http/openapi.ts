@@ -1,17 +1,17 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import * as api from '../contracts/api.ts';
 import { authorizerCacheSeconds, maxBodyBytes, routes } from '../topology.ts';
 import { PROBLEMS } from './problem.ts';
 
 interface OperationContract {
-  readonly body?: z.ZodType;
-  readonly query?: z.ZodObject;
-  readonly response?: z.ZodType;
+  readonly body?: z.ZodMiniType;
+  readonly query?: z.ZodMiniObject;
+  readonly response?: z.ZodMiniType;
   readonly status: number;
   readonly description?: string;
 }
 
-const schemaName = (schema: z.ZodType) => api.apiRegistry.get(schema)?.id;
+const schemaName = (schema: z.ZodMiniType) => api.apiRegistry.get(schema)?.id;
 
 /** Each operation's request and response, by operationId (routes come from the topology). */
 const CONTRACTS: Record<string, OperationContract> = {
@@ -74,7 +74,7 @@ const CONTRACTS: Record<string, OperationContract> = {
   listCustomFields: { response: api.CustomFieldList, status: 200 },
 };
 
-const ref = (schema: z.ZodType) => ({ $ref: `#/components/schemas/${schemaName(schema)}` });
+const ref = (schema: z.ZodMiniType) => ({ $ref: `#/components/schemas/${schemaName(schema)}` });
 const problemContent = { 'application/problem+json': { schema: ref(api.ProblemResponse) } };
 
 function componentSchemas(): Record<string, unknown> {
@@ -87,7 +87,7 @@ function componentSchemas(): Record<string, unknown> {
   );
 }
 
-function queryParameters(query: z.ZodObject) {
+function queryParameters(query: z.ZodMiniObject) {
   const schema = z.toJSONSchema(query, { io: 'input' }) as { properties?: Record<string, unknown> };
   return Object.entries(schema.properties ?? {}).map(([name, property]) => ({
     name,

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { Caller } from '../core/caller.ts';
 import type { FieldError } from '../core/errors.ts';
 import { maxBodyBytes } from '../topology.ts';
@@ -28,7 +28,7 @@ export class HttpProblem extends Error {
   }
 }
 
-function fieldErrors(error: z.ZodError, prefix = ''): FieldError[] {
+function fieldErrors(error: z.core.$ZodError, prefix = ''): FieldError[] {
   return error.issues.map((issue) => {
     const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
     const message =
@@ -37,7 +37,7 @@ function fieldErrors(error: z.ZodError, prefix = ''): FieldError[] {
   });
 }
 
-function validate<S extends z.ZodType>(schema: S, value: unknown, where: string, prefix?: string): z.output<S> {
+function validate<S extends z.ZodMiniType>(schema: S, value: unknown, where: string, prefix?: string): z.output<S> {
   const result = schema.safeParse(value);
   if (!result.success) {
     const errors = fieldErrors(result.error, prefix);
@@ -67,7 +67,7 @@ export class HttpRequest {
     return this.caller;
   }
 
-  json<S extends z.ZodType>(schema: S): z.output<S> {
+  json<S extends z.ZodMiniType>(schema: S): z.output<S> {
     const contentType = this.header('content-type');
     if (contentType && !/^application\/([\w.+-]+\+)?json\b/i.test(contentType)) {
       throw new HttpProblem('unsupported-media-type', `content-type ${contentType} is not JSON`);
@@ -86,11 +86,11 @@ export class HttpRequest {
     return validate(schema, parsed, 'the body');
   }
 
-  query<S extends z.ZodType>(schema: S): z.output<S> {
+  query<S extends z.ZodMiniType>(schema: S): z.output<S> {
     return validate(schema, this.event.queryStringParameters ?? {}, 'the query string');
   }
 
-  params<S extends z.ZodType>(schema: S): z.output<S> {
+  params<S extends z.ZodMiniType>(schema: S): z.output<S> {
     return validate(schema, this.event.pathParameters ?? {}, 'the path');
   }
 }

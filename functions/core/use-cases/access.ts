@@ -22,13 +22,17 @@ export function makeAuthenticate(deps: { apiKeys: ApiKeyStore; secrets: Secrets;
     const match = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? '');
     if (!match) return null;
     const hash = deps.secrets.hash(match[1]!);
+    const key = await deps.apiKeys.findBySecretHash(hash);
+    if (key) {
+      if (key.revokedAt) return null;
+      return { tenantId: key.tenantId, role: key.role, keyId: key.id, agentId: key.agentId };
+    }
+    // Tenant keys are the common case; the operator key is looked at only when no tenant key matched.
     const operatorHash = await deps.operator.operatorKeyHash();
     if (operatorHash && operatorHash === hash) {
       return { tenantId: '', role: 'operator', keyId: 'operator', agentId: null };
     }
-    const key = await deps.apiKeys.findBySecretHash(hash);
-    if (!key || key.revokedAt) return null;
-    return { tenantId: key.tenantId, role: key.role, keyId: key.id, agentId: key.agentId };
+    return null;
   };
 }
 
