@@ -186,8 +186,22 @@ const STAFF: readonly Role[] = ['admin', 'agent'];
 const ANY_TENANT_KEY: readonly Role[] = ['admin', 'agent', 'channel'];
 
 export const routes: readonly RouteDefinition[] = [
-  { method: 'GET', path: '/health', operationId: 'health', summary: 'Liveness check', tag: 'meta', roles: [] },
-  { method: 'GET', path: '/docs', operationId: 'docs', summary: 'API reference page', tag: 'meta', roles: [] },
+  {
+    method: 'GET',
+    path: '/health',
+    operationId: 'health',
+    summary: 'Liveness check',
+    tag: 'meta',
+    roles: [],
+  },
+  {
+    method: 'GET',
+    path: '/docs',
+    operationId: 'docs',
+    summary: 'API reference page',
+    tag: 'meta',
+    roles: [],
+  },
   {
     method: 'GET',
     path: '/v1/openapi.json',
@@ -300,7 +314,14 @@ export const routes: readonly RouteDefinition[] = [
     tag: 'agents',
     roles: ['admin'],
   },
-  { method: 'GET', path: '/v1/agents', operationId: 'listAgents', summary: 'List agents', tag: 'agents', roles: STAFF },
+  {
+    method: 'GET',
+    path: '/v1/agents',
+    operationId: 'listAgents',
+    summary: 'List agents',
+    tag: 'agents',
+    roles: STAFF,
+  },
   {
     method: 'GET',
     path: '/v1/agents/{id}',
@@ -325,7 +346,14 @@ export const routes: readonly RouteDefinition[] = [
     tag: 'groups',
     roles: ['admin'],
   },
-  { method: 'GET', path: '/v1/groups', operationId: 'listGroups', summary: 'List groups', tag: 'groups', roles: STAFF },
+  {
+    method: 'GET',
+    path: '/v1/groups',
+    operationId: 'listGroups',
+    summary: 'List groups',
+    tag: 'groups',
+    roles: STAFF,
+  },
   {
     method: 'GET',
     path: '/v1/groups/{id}',

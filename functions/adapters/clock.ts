@@ -6,7 +6,10 @@ import { env } from '../topology.ts';
  * minutes, counted from `DESKLESS_CLOCK_ORIGIN` (epoch ms; default: when this module loaded). Only demos and
  * tests set it; in AWS the speed is always 1.
  */
-export function makeClock(environment: NodeJS.ProcessEnv = process.env, realNow: () => number = Date.now): Clock & {
+export function makeClock(
+  environment: NodeJS.ProcessEnv = process.env,
+  realNow: () => number = Date.now,
+): Clock & {
   readonly speed: number;
 } {
   const raw = environment[env.clockSpeed];
@@ -16,7 +19,8 @@ export function makeClock(environment: NodeJS.ProcessEnv = process.env, realNow:
   }
   const originRaw = environment.DESKLESS_CLOCK_ORIGIN;
   const origin = originRaw ? Number(originRaw) : realNow();
-  if (!Number.isFinite(origin)) throw new Error(`DESKLESS_CLOCK_ORIGIN must be epoch milliseconds, got "${originRaw}"`);
+  if (!Number.isFinite(origin))
+    throw new Error(`DESKLESS_CLOCK_ORIGIN must be epoch milliseconds, got "${originRaw}"`);
   return {
     speed,
     now: () => new Date(speed === 1 ? realNow() : origin + (realNow() - origin) * speed).toISOString(),

@@ -26,24 +26,37 @@ const named = <T extends z.ZodMiniType>(schema: T, id: string, description?: str
   return schema;
 };
 
-
 const described = <T extends z.ZodMiniType>(schema: T, description: string): T =>
   schema.check(z.describe(description)) as T;
 const text = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
-const id = z.string().check(z.minLength(1), z.maxLength(100), z.regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, _ or -'));
+const id = z
+  .string()
+  .check(z.minLength(1), z.maxLength(100), z.regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, _ or -'));
 const email = z.email().check(z.maxLength(254));
 const phone = described(
   z.string().check(z.minLength(3), z.maxLength(32)),
   'E.164, e.g. +14155550123; spaces and dashes are ignored',
 );
-const tag = z.string().check(z.trim(), z.minLength(1), z.maxLength(64), z.regex(/^[^,\s]+( [^,\s]+)*$/, 'no commas; spaces become _'));
+const tag = z
+  .string()
+  .check(
+    z.trim(),
+    z.minLength(1),
+    z.maxLength(64),
+    z.regex(/^[^,\s]+( [^,\s]+)*$/, 'no commas; spaces become _'),
+  );
 const customFieldValue = z.union([z.string().check(z.maxLength(4096)), z.number(), z.boolean()]);
 const timestamp = z.iso.datetime();
 const integer = z.number().check(z.refine(Number.isInteger, { message: 'must be an integer' }));
-const atLeastOneField = z.refine<object>((v) => Object.keys(v).length > 0, { message: 'give at least one field to change' });
-const emailOrPhone = z.refine<{ email?: unknown; phone?: unknown }>((v) => v.email !== undefined || v.phone !== undefined, {
-  message: 'needs an email or a phone',
+const atLeastOneField = z.refine<object>((v) => Object.keys(v).length > 0, {
+  message: 'give at least one field to change',
 });
+const emailOrPhone = z.refine<{ email?: unknown; phone?: unknown }>(
+  (v) => v.email !== undefined || v.phone !== undefined,
+  {
+    message: 'needs an email or a phone',
+  },
+);
 
 export const Status = z.enum(STATUSES);
 export const Priority = z.enum(PRIORITIES);
@@ -112,7 +125,9 @@ export const AddCommentBody = named(
 );
 
 const limit = z._default(
-  z.coerce.number().check(z.refine(Number.isInteger, { message: 'must be an integer' }), z.gte(1), z.lte(100)),
+  z.coerce
+    .number()
+    .check(z.refine(Number.isInteger, { message: 'must be an integer' }), z.gte(1), z.lte(100)),
   25,
 );
 const cursor = z.string().check(z.minLength(1), z.maxLength(2048));
@@ -156,7 +171,9 @@ export const CreateGroupBody = named(
 
 export const CreateCustomFieldBody = named(
   z.strictObject({
-    key: z.string().check(z.regex(/^[a-z][a-z0-9_]{0,63}$/, 'lower-case letters, digits and _, starting with a letter')),
+    key: z
+      .string()
+      .check(z.regex(/^[a-z][a-z0-9_]{0,63}$/, 'lower-case letters, digits and _, starting with a letter')),
     type: z.enum(CUSTOM_FIELD_TYPES),
     title: z.optional(text(200)),
   }),
@@ -188,7 +205,12 @@ export const CreateTenantBody = named(
 // ---- responses (documentation; the handlers build them from domain objects) ----
 
 const nullableString = z.nullable(z.string());
-const Requester = z.object({ id: z.string(), email: nullableString, phone: nullableString, name: nullableString });
+const Requester = z.object({
+  id: z.string(),
+  email: nullableString,
+  phone: nullableString,
+  name: nullableString,
+});
 
 export const TicketResponse = named(
   z.object({
@@ -320,7 +342,10 @@ export const CreatedApiKeyResponse = named(
   'CreatedApiKey',
 );
 
-export const TenantResponse = named(z.object({ id: z.string(), name: z.string(), createdAt: timestamp }), 'Tenant');
+export const TenantResponse = named(
+  z.object({ id: z.string(), name: z.string(), createdAt: timestamp }),
+  'Tenant',
+);
 export const CreatedTenantResponse = named(
   z.object({ tenant: TenantResponse, apiKey: CreatedApiKeyResponse }),
   'CreatedTenant',

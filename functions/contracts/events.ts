@@ -1,6 +1,6 @@
 import * as z from 'zod';
+import { type DOMAIN_EVENT_TYPES, DOMAIN_EVENT_VERSION } from '../core/domain-events.ts';
 import { AUTHOR_TYPES, CHANNELS, PRIORITIES, STATUSES, TICKET_TYPES } from '../core/model.ts';
-import { DOMAIN_EVENT_TYPES, DOMAIN_EVENT_VERSION } from '../core/domain-events.ts';
 import { eventBus } from '../topology.ts';
 
 /**

@@ -32,7 +32,9 @@ export function checkCustomFields(
   const errors: FieldError[] = [];
   for (const [key, value] of Object.entries(values)) {
     const def = byKey.get(key);
-    const message = def ? typeError(def, value) : 'is not a declared custom field (POST /v1/custom-fields declares one)';
+    const message = def
+      ? typeError(def, value)
+      : 'is not a declared custom field (POST /v1/custom-fields declares one)';
     if (message) errors.push({ path: `customFields.${key}`, message });
   }
   return errors;

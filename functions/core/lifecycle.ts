@@ -6,7 +6,9 @@ import type { AuthorType, Status } from './model.ts';
  * - `closed` is final. Only a `solved` ticket closes (an agent, an admin or the auto-close timer does it).
  * - Everything else moves freely between `open`, `pending`, `on_hold` and `solved`.
  */
-export type TransitionVerdict = { readonly allowed: true } | { readonly allowed: false; readonly reason: string };
+export type TransitionVerdict =
+  | { readonly allowed: true }
+  | { readonly allowed: false; readonly reason: string };
 
 const ALLOWED: Readonly<Record<Status, readonly Status[]>> = {
   new: ['open', 'pending', 'on_hold', 'solved'],
@@ -27,12 +29,15 @@ export function checkTransition(from: Status, to: Status): TransitionVerdict {
     };
   }
   if (to === 'new') return { allowed: false, reason: 'a ticket never goes back to new' };
-  if (to === 'closed') return { allowed: false, reason: `only a solved ticket can be closed (this one is ${from})` };
+  if (to === 'closed')
+    return { allowed: false, reason: `only a solved ticket can be closed (this one is ${from})` };
   return { allowed: false, reason: `${from} → ${to} is not allowed` };
 }
 
 /** Every (from, to) pair with its verdict: the lifecycle table the tests and the README are checked against. */
-export function transitionTable(statuses: readonly Status[]): { from: Status; to: Status; verdict: TransitionVerdict }[] {
+export function transitionTable(
+  statuses: readonly Status[],
+): { from: Status; to: Status; verdict: TransitionVerdict }[] {
   return statuses.flatMap((from) => statuses.map((to) => ({ from, to, verdict: checkTransition(from, to) })));
 }
 
@@ -43,7 +48,8 @@ export function transitionTable(statuses: readonly Status[]): { from: Status; to
  */
 export function statusAfterComment(status: Status, author: AuthorType, isPublic: boolean): Status | null {
   if (!isPublic) return null;
-  if (author === 'customer' && (status === 'pending' || status === 'on_hold' || status === 'solved')) return 'open';
+  if (author === 'customer' && (status === 'pending' || status === 'on_hold' || status === 'solved'))
+    return 'open';
   if (author === 'agent' && status === 'new') return 'open';
   return null;
 }

@@ -56,6 +56,15 @@ export interface TicketFilter {
   readonly requester?: string | undefined;
 }
 
+/**
+ * A group or agent a change points at. The store checks they exist in the same transaction as the change
+ * (no extra read) and throws DomainError('validation') naming the field when one does not.
+ */
+export interface TicketReferences {
+  readonly group?: string | undefined;
+  readonly assignee?: string | undefined;
+}
+
 export interface TicketStore {
   /** The tenant's next ticket number (an atomic counter). */
   nextNumber(tenantId: string): Promise<number>;
@@ -69,13 +78,21 @@ export interface TicketStore {
     readonly requester: CustomerUpsert;
     readonly idempotency?: IdempotencyRecord | undefined;
     readonly followUpOf?: { readonly change: Change; readonly expectedVersion: number } | undefined;
+    readonly references?: TicketReferences | undefined;
   }): Promise<void>;
   get(tenantId: string, number: number): Promise<Ticket | null>;
   /**
    * Writes a change of an existing ticket, guarded by its version; throws ConcurrentModificationError when
    * someone else changed it first. `customer` is upserted in the same transaction.
    */
-  save(change: Change, expectedVersion: number, customer?: CustomerUpsert): Promise<void>;
+  save(
+    change: Change,
+    expectedVersion: number,
+    options?: {
+      readonly customer?: CustomerUpsert | undefined;
+      readonly references?: TicketReferences | undefined;
+    },
+  ): Promise<void>;
   timeline(tenantId: string, number: number, page: PageRequest): Promise<Page<TimelineEvent>>;
   list(tenantId: string, filter: TicketFilter, page: PageRequest): Promise<Page<Ticket>>;
 }
@@ -91,7 +108,10 @@ export interface CustomerStore {
     name: string | null,
   ): Promise<CustomerUpsert>;
   get(tenantId: string, id: string): Promise<Customer | null>;
-  findByIdentity(tenantId: string, identity: { email?: string | undefined; phone?: string | undefined }): Promise<Customer | null>;
+  findByIdentity(
+    tenantId: string,
+    identity: { email?: string | undefined; phone?: string | undefined },
+  ): Promise<Customer | null>;
 }
 
 export interface AgentStore {

@@ -39,7 +39,13 @@ export function summarize(ticket: Ticket): TicketSummary {
   };
 }
 
-function eventsFor(ticket: Ticket, actor: Actor, at: string, ids: IdSource, data: readonly TimelineEventData[]) {
+function eventsFor(
+  ticket: Ticket,
+  actor: Actor,
+  at: string,
+  ids: IdSource,
+  data: readonly TimelineEventData[],
+) {
   const summary = summarize(ticket);
   return data.map(
     (d): TimelineEvent => ({
@@ -127,7 +133,9 @@ export function openTicket(input: OpenTicketInput, opener: Actor, now: string, i
   const linked =
     input.followUpOf === undefined
       ? []
-      : eventsFor(ticket, opener, now, ids, [{ type: 'linked', link: 'follow_up_of', number: input.followUpOf }]);
+      : eventsFor(ticket, opener, now, ids, [
+          { type: 'linked', link: 'follow_up_of', number: input.followUpOf },
+        ]);
   return { ticket, events: [...created, ...comment, ...linked] };
 }
 
@@ -166,7 +174,13 @@ function timestampsFor(ticket: Ticket, to: Status, now: string): Pick<Ticket, 's
  * Applies an agent's (or automation's) change. Returns no events when nothing actually changes, so a PATCH
  * that repeats the current values writes nothing.
  */
-export function applyPatch(ticket: Ticket, patch: TicketPatch, actor: Actor, now: string, ids: IdSource): Change {
+export function applyPatch(
+  ticket: Ticket,
+  patch: TicketPatch,
+  actor: Actor,
+  now: string,
+  ids: IdSource,
+): Change {
   assertOpenForChange(ticket);
   const data: TimelineEventData[] = [];
   let next: Ticket = ticket;
@@ -212,11 +226,18 @@ export function applyPatch(ticket: Ticket, patch: TicketPatch, actor: Actor, now
   if (patch.status !== undefined && patch.status !== ticket.status) {
     const verdict = checkTransition(ticket.status, patch.status);
     if (!verdict.allowed) {
-      throw new DomainError('invalid_transition', `status ${ticket.status} → ${patch.status}: ${verdict.reason}`, [
-        { path: 'status', message: verdict.reason },
-      ]);
+      throw new DomainError(
+        'invalid_transition',
+        `status ${ticket.status} → ${patch.status}: ${verdict.reason}`,
+        [{ path: 'status', message: verdict.reason }],
+      );
     }
-    data.push({ type: 'status_changed', from: ticket.status, to: patch.status, reason: 'changed by an agent' });
+    data.push({
+      type: 'status_changed',
+      from: ticket.status,
+      to: patch.status,
+      reason: 'changed by an agent',
+    });
     next = { ...next, status: patch.status, ...timestampsFor(ticket, patch.status, now) };
   } else if (data.length > 0 && ticket.status === 'new' && actor.type === 'agent') {
     // An agent working the ticket means it is no longer untouched: new → open, as in Zendesk.
@@ -266,7 +287,13 @@ export function addComment(
  * Records on a closed ticket that a follow-up was opened for it. The closed ticket's fields stay as they were;
  * only its links and timeline grow, so an agent can find the follow-up from the original.
  */
-export function linkFollowUp(closed: Ticket, followUpNumber: number, actor: Actor, now: string, ids: IdSource): Change {
+export function linkFollowUp(
+  closed: Ticket,
+  followUpNumber: number,
+  actor: Actor,
+  now: string,
+  ids: IdSource,
+): Change {
   const next: Ticket = {
     ...closed,
     links: [...closed.links, { kind: 'followed_up_by', number: followUpNumber }],
@@ -274,6 +301,8 @@ export function linkFollowUp(closed: Ticket, followUpNumber: number, actor: Acto
   };
   return {
     ticket: next,
-    events: eventsFor(next, actor, now, ids, [{ type: 'linked', link: 'followed_up_by', number: followUpNumber }]),
+    events: eventsFor(next, actor, now, ids, [
+      { type: 'linked', link: 'followed_up_by', number: followUpNumber },
+    ]),
   };
 }

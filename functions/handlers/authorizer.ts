@@ -1,4 +1,7 @@
-import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
+import type {
+  APIGatewayRequestAuthorizerEventV2,
+  APIGatewaySimpleAuthorizerWithContextResult,
+} from 'aws-lambda';
 import { DynamoDbApiKeyStore } from '../adapters/dynamodb/access-stores.ts';
 import { documentClient, tableNamesFromEnv } from '../adapters/dynamodb/client.ts';
 import { makeOperatorKeySource } from '../adapters/operator-key.ts';
@@ -22,7 +25,10 @@ export async function handler(
 ): Promise<APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>> {
   const principal = await authenticate(event.headers?.authorization);
   if (!principal) {
-    logger.info('rejected API key', { routeKey: event.routeKey, sourceIp: event.requestContext?.http?.sourceIp });
+    logger.info('rejected API key', {
+      routeKey: event.routeKey,
+      sourceIp: event.requestContext?.http?.sourceIp,
+    });
     return { isAuthorized: false, context: { tenantId: '', role: '', keyId: '', agentId: '' } };
   }
   return {

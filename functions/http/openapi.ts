@@ -60,7 +60,12 @@ const CONTRACTS: Record<string, OperationContract> = {
     description:
       'A customer’s public comment reopens a pending, on-hold or solved ticket; on a closed ticket it opens a linked follow-up ticket instead (`followUpOf`).',
   },
-  getTimeline: { query: api.PageQuery, response: api.TimelinePage, status: 200, description: 'Oldest first.' },
+  getTimeline: {
+    query: api.PageQuery,
+    response: api.TimelinePage,
+    status: 200,
+    description: 'Oldest first.',
+  },
   findCustomers: { query: api.CustomerQuery, response: api.CustomerPage, status: 200 },
   getCustomer: { query: api.PageQuery, response: api.CustomerWithTickets, status: 200 },
   createAgent: { body: api.CreateAgentBody, response: api.AgentResponse, status: 201 },
@@ -78,7 +83,10 @@ const ref = (schema: z.ZodMiniType) => ({ $ref: `#/components/schemas/${schemaNa
 const problemContent = { 'application/problem+json': { schema: ref(api.ProblemResponse) } };
 
 function componentSchemas(): Record<string, unknown> {
-  const { schemas } = z.toJSONSchema(api.apiRegistry, { uri: (id) => `#/components/schemas/${id}`, io: 'input' });
+  const { schemas } = z.toJSONSchema(api.apiRegistry, {
+    uri: (id) => `#/components/schemas/${id}`,
+    io: 'input',
+  });
   return Object.fromEntries(
     Object.entries(schemas).map(([name, schema]) => {
       const { $schema: _s, $id: _i, ...rest } = schema as Record<string, unknown>;
@@ -120,12 +128,20 @@ export function openApiDocument(version: string): Record<string, unknown> {
       '400': { description: 'Invalid request', content: problemContent },
     };
     if (route.roles.length > 0) {
-      responses['401'] = { description: 'Missing API key (API Gateway answers `{"message":"Unauthorized"}`)' };
-      responses['403'] = { description: 'Unknown or revoked key, or a role this route does not allow', content: problemContent };
+      responses['401'] = {
+        description: 'Missing API key (API Gateway answers `{"message":"Unauthorized"}`)',
+      };
+      responses['403'] = {
+        description: 'Unknown or revoked key, or a role this route does not allow',
+        content: problemContent,
+      };
     }
     if (route.path.includes('{')) responses['404'] = { description: 'Not found', content: problemContent };
     if (contract.body) {
-      responses['413'] = { description: `Body larger than ${maxBodyBytes / 1024} KB`, content: problemContent };
+      responses['413'] = {
+        description: `Body larger than ${maxBodyBytes / 1024} KB`,
+        content: problemContent,
+      };
       responses['422'] = { description: 'The request breaks a business rule', content: problemContent };
     }
     paths[route.path] ??= {};

@@ -1,7 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { Caller } from '../core/caller.ts';
-import type { Ticket } from '../core/model.ts';
-import type { UseCases } from '../core/use-cases/index.ts';
 import {
   AddCommentBody,
   CreateAgentBody,
@@ -18,6 +15,9 @@ import {
   UpdateAgentBody,
   UpdateTicketBody,
 } from '../contracts/api.ts';
+import type { Caller } from '../core/caller.ts';
+import type { Ticket } from '../core/model.ts';
+import type { UseCases } from '../core/use-cases/index.ts';
 import { docsPage } from './docs-page.ts';
 import { openApiDocument } from './openapi.ts';
 import {
@@ -94,7 +94,10 @@ export function makeOperations(useCases: UseCases, info: { version: string }): R
     createTenant: async (request) => {
       const body = request.json(CreateTenantBody);
       const { tenant: created, apiKey } = await useCases.createTenant(body);
-      return json(201, { tenant: tenantJson(created), apiKey: { ...apiKeyJson(apiKey.key), secret: apiKey.secret } });
+      return json(201, {
+        tenant: tenantJson(created),
+        apiKey: { ...apiKeyJson(apiKey.key), secret: apiKey.secret },
+      });
     },
 
     createApiKey: async (request) => {
@@ -131,7 +134,12 @@ export function makeOperations(useCases: UseCases, info: { version: string }): R
     updateTicket: async (request) => {
       const { number } = request.params(TicketNumberParam);
       const ifMatch = ifMatchOf(request);
-      const ticket = await useCases.updateTicket(tenant(request), number, request.json(UpdateTicketBody), ifMatch);
+      const ticket = await useCases.updateTicket(
+        tenant(request),
+        number,
+        request.json(UpdateTicketBody),
+        ifMatch,
+      );
       return json(200, ticketJson(ticket), ticketHeaders(ticket));
     },
 
@@ -140,7 +148,11 @@ export function makeOperations(useCases: UseCases, info: { version: string }): R
       const result = await useCases.addComment(tenant(request), number, request.json(AddCommentBody));
       return json(
         201,
-        { ticket: ticketJson(result.ticket), comment: eventJson(result.comment), followUpOf: result.followUpOf },
+        {
+          ticket: ticketJson(result.ticket),
+          comment: eventJson(result.comment),
+          followUpOf: result.followUpOf,
+        },
         { location: `/v1/tickets/${result.ticket.number}`, ...ticketHeaders(result.ticket) },
       );
     },
@@ -153,11 +165,17 @@ export function makeOperations(useCases: UseCases, info: { version: string }): R
 
     listTickets: async (request) => {
       const { limit, cursor, ...filter } = request.query(ListTicketsQuery);
-      return json(200, pageJson(await useCases.listTickets(tenant(request), filter, { limit, cursor }), ticketJson));
+      return json(
+        200,
+        pageJson(await useCases.listTickets(tenant(request), filter, { limit, cursor }), ticketJson),
+      );
     },
 
     findCustomers: async (request) =>
-      json(200, pageJson(await useCases.findCustomers(tenant(request), request.query(CustomerQuery)), customerJson)),
+      json(
+        200,
+        pageJson(await useCases.findCustomers(tenant(request), request.query(CustomerQuery)), customerJson),
+      ),
 
     getCustomer: async (request) => {
       const { id } = request.params(IdParam);
@@ -178,7 +196,10 @@ export function makeOperations(useCases: UseCases, info: { version: string }): R
 
     updateAgent: async (request) => {
       const { id } = request.params(IdParam);
-      return json(200, agentJson(await useCases.updateAgent(tenant(request), id, request.json(UpdateAgentBody))));
+      return json(
+        200,
+        agentJson(await useCases.updateAgent(tenant(request), id, request.json(UpdateAgentBody))),
+      );
     },
 
     createGroup: async (request) =>
@@ -193,7 +214,12 @@ export function makeOperations(useCases: UseCases, info: { version: string }): R
     },
 
     createCustomField: async (request) =>
-      json(201, customFieldJson(await useCases.createCustomField(tenant(request), request.json(CreateCustomFieldBody)))),
+      json(
+        201,
+        customFieldJson(
+          await useCases.createCustomField(tenant(request), request.json(CreateCustomFieldBody)),
+        ),
+      ),
 
     listCustomFields: async (request) =>
       json(200, { items: (await useCases.listCustomFields(tenant(request))).map(customFieldJson) }),

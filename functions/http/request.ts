@@ -1,4 +1,7 @@
-import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type {
+  APIGatewayProxyEventV2WithLambdaAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+} from 'aws-lambda';
 import type * as z from 'zod/mini';
 import type { Caller } from '../core/caller.ts';
 import type { FieldError } from '../core/errors.ts';
@@ -37,11 +40,20 @@ function fieldErrors(error: z.core.$ZodError, prefix = ''): FieldError[] {
   });
 }
 
-function validate<S extends z.ZodMiniType>(schema: S, value: unknown, where: string, prefix?: string): z.output<S> {
+function validate<S extends z.ZodMiniType>(
+  schema: S,
+  value: unknown,
+  where: string,
+  prefix?: string,
+): z.output<S> {
   const result = schema.safeParse(value);
   if (!result.success) {
     const errors = fieldErrors(result.error, prefix);
-    throw new HttpProblem('invalid-request', `${where} is not valid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
+    throw new HttpProblem(
+      'invalid-request',
+      `${where} is not valid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`,
+      errors,
+    );
   }
   return result.data;
 }
@@ -73,7 +85,8 @@ export class HttpRequest {
       throw new HttpProblem('unsupported-media-type', `content-type ${contentType} is not JSON`);
     }
     const raw = bodyText(this.event);
-    if (raw === undefined || raw.trim() === '') throw new HttpProblem('invalid-request', 'a JSON body is required');
+    if (raw === undefined || raw.trim() === '')
+      throw new HttpProblem('invalid-request', 'a JSON body is required');
     if (Buffer.byteLength(raw, 'utf8') > maxBodyBytes) {
       throw new HttpProblem('payload-too-large', `the body is larger than ${maxBodyBytes / 1024} KB`);
     }
@@ -96,7 +109,11 @@ export class HttpRequest {
 }
 
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): ApiResult {
-  return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  };
 }
 
 export function respondProblem(error: HttpProblem, instance: string): ApiResult {

@@ -2,7 +2,7 @@ import type { Caller } from '../core/caller.ts';
 import { actorForKey } from '../core/caller.ts';
 import { DomainError } from '../core/errors.ts';
 import type { ApiKeyRole } from '../core/model.ts';
-import { type RouteDefinition, type Role, routes } from '../topology.ts';
+import { type Role, type RouteDefinition, routes } from '../topology.ts';
 import type { Operation } from './operations.ts';
 import { PROBLEM_FOR_DOMAIN_ERROR, problem } from './problem.ts';
 import { type ApiEvent, type ApiResult, HttpProblem, HttpRequest, respondProblem } from './request.ts';
@@ -40,15 +40,20 @@ export function makeRouter(operations: Record<string, Operation>, logger: Router
     const instance = event.rawPath;
     const definition = ROUTES.get(event.routeKey);
     if (!definition) {
-      return problem('not-found', `no route ${event.requestContext.http.method} ${event.rawPath}`, { instance });
+      return problem('not-found', `no route ${event.requestContext.http.method} ${event.rawPath}`, {
+        instance,
+      });
     }
     try {
       let caller: Caller | null = null;
       if (definition.roles.length > 0) {
         const resolved = callerOf(event);
-        if (!resolved) return problem('unauthorized', 'send an API key as Authorization: Bearer <key>', { instance });
+        if (!resolved)
+          return problem('unauthorized', 'send an API key as Authorization: Bearer <key>', { instance });
         if (!definition.roles.includes(resolved.role)) {
-          return problem('forbidden', `a ${resolved.role} key may not call ${definition.operationId}`, { instance });
+          return problem('forbidden', `a ${resolved.role} key may not call ${definition.operationId}`, {
+            instance,
+          });
         }
         caller = resolved.caller;
       }
@@ -58,7 +63,10 @@ export function makeRouter(operations: Record<string, Operation>, logger: Router
     } catch (error) {
       if (error instanceof HttpProblem) return respondProblem(error, instance);
       if (error instanceof DomainError) {
-        return problem(PROBLEM_FOR_DOMAIN_ERROR[error.code], error.message, { errors: error.fieldErrors, instance });
+        return problem(PROBLEM_FOR_DOMAIN_ERROR[error.code], error.message, {
+          errors: error.fieldErrors,
+          instance,
+        });
       }
       logger.error('unhandled error', { error, routeKey: event.routeKey });
       return problem('internal', 'an unexpected error occurred; it has been logged', { instance });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '../../functions/adapters/dynamodb/client.ts';
-import { handler as authorize } from '../../functions/handlers/authorizer.ts';
 import { handler } from '../../functions/handlers/api.ts';
+import { handler as authorize } from '../../functions/handlers/authorizer.ts';
 import { apiEvent, type EventOptions } from '../support/api-event.ts';
 import { lambdaContext } from '../support/lambda-context.ts';
 
@@ -45,10 +45,14 @@ let otherAdmin: string;
 const tenantId = `api-${Date.now().toString(36)}`;
 
 beforeAll(async () => {
-  const created = await call('POST', '/v1/tenants', operatorKey, { body: { id: tenantId, name: 'API test' } });
+  const created = await call('POST', '/v1/tenants', operatorKey, {
+    body: { id: tenantId, name: 'API test' },
+  });
   expect(created.status).toBe(201);
   admin = created.body.apiKey.secret;
-  const other = await call('POST', '/v1/tenants', operatorKey, { body: { id: `${tenantId}-b`, name: 'Other' } });
+  const other = await call('POST', '/v1/tenants', operatorKey, {
+    body: { id: `${tenantId}-b`, name: 'Other' },
+  });
   otherAdmin = other.body.apiKey.secret;
 });
 
@@ -57,7 +61,11 @@ afterAll(() => {
   expect([...commands].filter((c) => /Scan/.test(c))).toEqual([]);
 });
 
-const newTicket = { subject: 'Broken invoice', comment: { body: 'The total is wrong' }, requester: { email: 'ann@example.com', name: 'Ann' } };
+const newTicket = {
+  subject: 'Broken invoice',
+  comment: { body: 'The total is wrong' },
+  requester: { email: 'ann@example.com', name: 'Ann' },
+};
 
 describe('api handler on DynamoDB Local', () => {
   it('works a ticket through its life over the API', async () => {
@@ -65,13 +73,20 @@ describe('api handler on DynamoDB Local', () => {
     expect(created.status).toBe(201);
     const n = created.body.number;
     const group = await call('POST', '/v1/groups', admin, { body: { name: 'Billing' } });
-    const agent = await call('POST', '/v1/agents', admin, { body: { name: 'Bo', email: 'bo@acme.test', groups: [group.body.id] } });
+    const agent = await call('POST', '/v1/agents', admin, {
+      body: { name: 'Bo', email: 'bo@acme.test', groups: [group.body.id] },
+    });
     expect(agent.status).toBe(201);
     const patched = await call('PATCH', `/v1/tickets/${n}`, admin, {
       body: { assignee: agent.body.id, group: group.body.id, status: 'pending' },
       headers: { 'if-match': `"${created.body.version}"` },
     });
-    expect(patched.body).toMatchObject({ status: 'pending', assignee: agent.body.id, group: group.body.id, version: 2 });
+    expect(patched.body).toMatchObject({
+      status: 'pending',
+      assignee: agent.body.id,
+      group: group.body.id,
+      version: 2,
+    });
     const reply = await call('POST', `/v1/tickets/${n}/comments`, admin, {
       body: { body: 'Still wrong', author: { email: 'ann@example.com' } },
     });
@@ -81,7 +96,10 @@ describe('api handler on DynamoDB Local', () => {
     const followUp = await call('POST', `/v1/tickets/${n}/comments`, admin, {
       body: { body: 'It happened again', author: { email: 'ann@example.com' } },
     });
-    expect(followUp.body).toMatchObject({ followUpOf: n, ticket: { status: 'new', links: [{ kind: 'follow_up_of', number: n }] } });
+    expect(followUp.body).toMatchObject({
+      followUpOf: n,
+      ticket: { status: 'new', links: [{ kind: 'follow_up_of', number: n }] },
+    });
     const timeline = await call('GET', `/v1/tickets/${n}/timeline`, admin);
     expect(timeline.body.items.map((e: { type: string }) => e.type)).toEqual([
       'created',
@@ -97,7 +115,9 @@ describe('api handler on DynamoDB Local', () => {
     ]);
     const customers = await call('GET', '/v1/customers?email=ANN@example.com', admin);
     const profile = await call('GET', `/v1/customers/${customers.body.items[0].id}`, admin);
-    expect(profile.body.tickets.items.map((t: { number: number }) => t.number).sort()).toEqual([n, followUp.body.ticket.number].sort());
+    expect(profile.body.tickets.items.map((t: { number: number }) => t.number).sort()).toEqual(
+      [n, followUp.body.ticket.number].sort(),
+    );
     const queue = await call('GET', `/v1/tickets?group=${group.body.id}&status=closed`, admin);
     expect(queue.body.items.map((t: { number: number }) => t.number)).toEqual([n]);
   });
@@ -120,7 +140,9 @@ describe('api handler on DynamoDB Local', () => {
     expect(refused.every((r) => r.status === 412 || r.status === 409)).toBe(true);
     expect(accepted.length).toBeGreaterThan(0);
     const timeline = await call('GET', `/v1/tickets/${n}/timeline?limit=100`, admin);
-    const tagChanges = timeline.body.items.filter((e: { data: { field?: string } }) => e.data.field === 'tags');
+    const tagChanges = timeline.body.items.filter(
+      (e: { data: { field?: string } }) => e.data.field === 'tags',
+    );
     // every 200 is one recorded change, in version order, each from the previous value
     expect(tagChanges).toHaveLength(accepted.length);
     expect(new Set(accepted.map((r) => r.body.version)).size).toBe(accepted.length);
@@ -133,7 +155,9 @@ describe('api handler on DynamoDB Local', () => {
     const created = await call('POST', '/v1/tickets', admin, { body: newTicket });
     const n = created.body.number;
     expect((await call('GET', `/v1/tickets/${n}`, otherAdmin)).status).toBe(404);
-    expect((await call('PATCH', `/v1/tickets/${n}`, otherAdmin, { body: { priority: 'low' } })).status).toBe(404);
+    expect((await call('PATCH', `/v1/tickets/${n}`, otherAdmin, { body: { priority: 'low' } })).status).toBe(
+      404,
+    );
     const list = await call('GET', '/v1/tickets', otherAdmin);
     expect(list.body.items.every((t: { subject: string }) => t.subject !== newTicket.subject)).toBe(true);
     expect((await call('GET', '/v1/customers?email=ann@example.com', otherAdmin)).body.items).toEqual([]);
@@ -147,7 +171,9 @@ describe('api handler on DynamoDB Local', () => {
     const asChannel = await call('POST', '/v1/tickets', key.body.secret, { body: newTicket });
     expect(asChannel.status).toBe(201);
     expect((await call('GET', '/v1/tickets', key.body.secret)).status).toBe(403);
-    expect((await call('DELETE', `/v1/api-keys/${key.body.id}`, admin)).body.revokedAt).toEqual(expect.any(String));
+    expect((await call('DELETE', `/v1/api-keys/${key.body.id}`, admin)).body.revokedAt).toEqual(
+      expect.any(String),
+    );
     expect((await call('POST', '/v1/tickets', key.body.secret, { body: newTicket })).status).toBe(403);
   });
 

@@ -1,13 +1,13 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { makeStreamDispatcher } from '../../functions/adapters/dynamodb/outbox.ts';
 import { eventItem, ticketItem } from '../../functions/adapters/dynamodb/ticket-items.ts';
 import { EventBridgePublisher } from '../../functions/adapters/eventbridge/publisher.ts';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { openTicket } from '../../functions/core/tickets.ts';
 import { makePublishTimelineEvents } from '../../functions/core/use-cases/publish-events.ts';
 import { handler } from '../../functions/handlers/dispatcher.ts';
-import { makeStreamDispatcher } from '../../functions/adapters/dynamodb/outbox.ts';
 import { sequentialIds } from '../support/in-memory-ports.ts';
 
 const endpoint = process.env.AWS_ENDPOINT_URL_EVENTBRIDGE!;
@@ -56,7 +56,11 @@ describe('dispatcher (the outbox)', () => {
     const tenantId = `disp-${Date.now().toString(36)}`;
     const { ticket, events } = change(tenantId);
     const stream: DynamoDBStreamEvent = {
-      Records: [record(ticketItem(ticket)), ...events.map((e) => record(eventItem(e))), record(ticketItem(ticket), 'MODIFY')],
+      Records: [
+        record(ticketItem(ticket)),
+        ...events.map((e) => record(eventItem(e))),
+        record(ticketItem(ticket), 'MODIFY'),
+      ],
     };
     expect(await handler(stream)).toEqual({ batchItemFailures: [] });
     const seen = await published(tenantId);

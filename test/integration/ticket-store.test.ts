@@ -26,7 +26,11 @@ const input = (email = 'ann@example.com', extra = {}) => ({
 
 async function itemsOf(pk: string) {
   const result = await documentClient.send(
-    new QueryCommand({ TableName: tables.main, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } }),
+    new QueryCommand({
+      TableName: tables.main,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': pk },
+    }),
   );
   return result.Items ?? [];
 }
@@ -49,7 +53,9 @@ describe('DynamoDB ticket store', () => {
     const first = applyPatch(ticket, { priority: 'high' }, caller.actor, ports.clock.now(), ids);
     const second = applyPatch(ticket, { priority: 'low' }, caller.actor, ports.clock.now(), ids);
     await ports.tickets.save(first, ticket.version);
-    await expect(ports.tickets.save(second, ticket.version)).rejects.toBeInstanceOf(ConcurrentModificationError);
+    await expect(ports.tickets.save(second, ticket.version)).rejects.toBeInstanceOf(
+      ConcurrentModificationError,
+    );
     const timeline = await ports.tickets.timeline(caller.tenantId, ticket.number, { limit: 100 });
     expect(timeline.items.map((e) => e.id)).not.toContain(second.events[0]!.id);
     expect((await ports.tickets.get(caller.tenantId, ticket.number))!.priority).toBe('high');
@@ -57,11 +63,16 @@ describe('DynamoDB ticket store', () => {
 
   it('maps the same customer to one profile, even when created concurrently', async () => {
     const caller = tenant();
-    const results = await Promise.all(Array.from({ length: 8 }, () => uc.createTicket(caller, input('bo@globex.test'))));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => uc.createTicket(caller, input('bo@globex.test'))),
+    );
     expect(new Set(results.map((r) => r.ticket.requester.id)).size).toBe(1);
     const numbers = results.map((r) => r.ticket.number).sort((a, b) => a - b);
     expect(new Set(numbers).size).toBe(8);
-    const phone = await uc.createTicket(caller, { ...input(), requester: { email: 'bo@globex.test', phone: '+14155550100' } });
+    const phone = await uc.createTicket(caller, {
+      ...input(),
+      requester: { email: 'bo@globex.test', phone: '+14155550100' },
+    });
     expect(phone.ticket.requester.id).toBe(results[0]!.ticket.requester.id);
     const byPhone = await ports.customers.findByIdentity(caller.tenantId, { phone: '+14155550100' });
     expect(byPhone?.id).toBe(results[0]!.ticket.requester.id);
@@ -123,18 +134,24 @@ describe('DynamoDB ticket store', () => {
     ]);
     expect(second!.ticket.number).toBe(first!.ticket.number);
     expect([first!.replayed, second!.replayed].sort()).toEqual([false, true]);
-    const error = await uc.createTicket(caller, input(), { idempotency: { key: 'k1', requestHash: 'hash-b' } }).catch((e) => e);
+    const error = await uc
+      .createTicket(caller, input(), { idempotency: { key: 'k1', requestHash: 'hash-b' } })
+      .catch((e) => e);
     expect((error as DomainError).code).toBe('idempotency_mismatch');
   });
 
   it('keeps agents’ emails unique per tenant', async () => {
     const caller = tenant();
     const bo = await uc.createAgent(caller, { name: 'Bo', email: 'bo@acme.test' });
-    await expect(uc.createAgent(caller, { name: 'Bo 2', email: 'BO@acme.test' })).rejects.toThrow(/already exists/);
+    await expect(uc.createAgent(caller, { name: 'Bo 2', email: 'BO@acme.test' })).rejects.toThrow(
+      /already exists/,
+    );
     const al = await uc.createAgent(caller, { name: 'Al', email: 'al@acme.test' });
     await expect(uc.updateAgent(caller, al.id, { email: 'bo@acme.test' })).rejects.toThrow(/already/);
     const moved = await uc.updateAgent(caller, bo.id, { email: 'bo2@acme.test', status: 'away' });
     expect(moved).toMatchObject({ email: 'bo2@acme.test', status: 'away', version: 2 });
-    expect((await uc.createAgent(caller, { name: 'New Bo', email: 'bo@acme.test' })).email).toBe('bo@acme.test');
+    expect((await uc.createAgent(caller, { name: 'New Bo', email: 'bo@acme.test' })).email).toBe(
+      'bo@acme.test',
+    );
   });
 });

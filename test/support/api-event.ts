@@ -2,7 +2,10 @@ import type { ApiEvent } from '../../functions/http/request.ts';
 import { routes } from '../../functions/topology.ts';
 
 /** The route key API Gateway would match for a method and concrete path, with its path parameters. */
-export function matchRoute(method: string, path: string): { routeKey: string; pathParameters?: Record<string, string> } {
+export function matchRoute(
+  method: string,
+  path: string,
+): { routeKey: string; pathParameters?: Record<string, string> } {
   for (const route of routes) {
     if (route.method !== method) continue;
     const names: string[] = [];
@@ -59,7 +62,12 @@ export function apiEvent(method: string, pathWithQuery: string, options: EventOp
       timeEpoch: 0,
       authorizer: {
         lambda: auth
-          ? { tenantId: auth.tenantId, role: auth.role, keyId: auth.keyId ?? 'key_test', agentId: auth.agentId ?? '' }
+          ? {
+              tenantId: auth.tenantId,
+              role: auth.role,
+              keyId: auth.keyId ?? 'key_test',
+              agentId: auth.agentId ?? '',
+            }
           : (undefined as never),
       },
     },

@@ -3,8 +3,20 @@
  * the DynamoDB adapters (version conditions, unique claims, idempotency conflicts) so tests exercise the rules,
  * not the storage.
  */
+
+import { organizationOf } from '../../functions/core/customers.ts';
 import { ConcurrentModificationError, DomainError } from '../../functions/core/errors.ts';
-import type { Agent, ApiKey, Customer, CustomFieldDefinition, Group, Page, Tenant, Ticket, TimelineEvent } from '../../functions/core/model.ts';
+import type {
+  Agent,
+  ApiKey,
+  Customer,
+  CustomFieldDefinition,
+  Group,
+  Page,
+  Tenant,
+  Ticket,
+  TimelineEvent,
+} from '../../functions/core/model.ts';
 import {
   type AgentStore,
   type ApiKeyStore,
@@ -21,11 +33,11 @@ import {
   type Secrets,
   type TenantStore,
   type TicketFilter,
+  type TicketReferences,
   type TicketStore,
 } from '../../functions/core/ports.ts';
-import type { Ports } from '../../functions/core/use-cases/index.ts';
 import type { Change } from '../../functions/core/tickets.ts';
-import { organizationOf } from '../../functions/core/customers.ts';
+import type { Ports } from '../../functions/core/use-cases/index.ts';
 
 function paginate<T>(all: readonly T[], page: PageRequest): Page<T> {
   const start = page.cursor ? Number(page.cursor) : 0;
@@ -58,6 +70,19 @@ export class MemoryTicketStore implements TicketStore {
   readonly idempotency = new Map<string, IdempotencyRecord>();
   /** Set to make the next write lose a race, as a concurrent writer would. */
   failNextWrite = 0;
+  /** Answers whether a referenced group or agent exists (the DynamoDB store checks in its transaction). */
+  exists: (kind: 'group' | 'assignee', tenantId: string, id: string) => boolean = () => true;
+
+  private checkReferences(tenantId: string, references: TicketReferences | undefined) {
+    for (const field of ['group', 'assignee'] as const) {
+      const id = references?.[field];
+      if (id && !this.exists(field, tenantId, id)) {
+        throw new DomainError('validation', `${field} ${id} does not exist`, [
+          { path: field, message: `${id} does not exist` },
+        ]);
+      }
+    }
+  }
 
   private key = (tenantId: string, n: number) => `${tenantId}#${n}`;
 
@@ -76,12 +101,18 @@ export class MemoryTicketStore implements TicketStore {
 
   upsertCustomer(tenantId: string, upsert: CustomerUpsert, now: string) {
     const { ref } = upsert;
-    for (const [kind, value] of [['email', ref.email], ['phone', ref.phone]] as const) {
+    for (const [kind, value] of [
+      ['email', ref.email],
+      ['phone', ref.phone],
+    ] as const) {
       if (!value) continue;
       const owner = this.identities.get(`${tenantId}#${kind}#${value}`);
       if (owner && owner !== ref.id) throw new ConcurrentModificationError('identity');
     }
-    for (const [kind, value] of [['email', ref.email], ['phone', ref.phone]] as const) {
+    for (const [kind, value] of [
+      ['email', ref.email],
+      ['phone', ref.phone],
+    ] as const) {
       if (value) this.identities.set(`${tenantId}#${kind}#${value}`, ref.id);
     }
     const key = `${tenantId}#${ref.id}`;
@@ -108,7 +139,8 @@ export class MemoryTicketStore implements TicketStore {
       this.failNextWrite--;
       throw new ConcurrentModificationError('ticket');
     }
-    const { change, requester, idempotency, followUpOf } = args;
+    const { change, requester, idempotency, followUpOf, references } = args;
+    this.checkReferences(change.ticket.tenantId, references);
     this.checkVersion(change, null);
     if (followUpOf) this.checkVersion(followUpOf.change, followUpOf.expectedVersion);
     const idemKey = idempotency && `${change.ticket.tenantId}#${idempotency.key}`;
@@ -123,13 +155,15 @@ export class MemoryTicketStore implements TicketStore {
     return this.tickets.get(this.key(tenantId, number)) ?? null;
   }
 
-  async save(change: Change, expectedVersion: number, customer?: CustomerUpsert) {
+  async save(change: Change, expectedVersion: number, options: Parameters<TicketStore['save']>[2] = {}) {
     if (this.failNextWrite > 0) {
       this.failNextWrite--;
       throw new ConcurrentModificationError('ticket');
     }
+    this.checkReferences(change.ticket.tenantId, options.references);
     this.checkVersion(change, expectedVersion);
-    if (customer) this.upsertCustomer(change.ticket.tenantId, customer, change.ticket.updatedAt);
+    if (options.customer)
+      this.upsertCustomer(change.ticket.tenantId, options.customer, change.ticket.updatedAt);
     this.apply(change);
   }
 
@@ -155,7 +189,11 @@ export class MemoryTicketStore implements TicketStore {
 export class MemoryCustomerStore implements CustomerStore {
   constructor(private readonly tickets: MemoryTicketStore) {}
 
-  async identify(tenantId: string, identity: { email: string | null; phone: string | null }, name: string | null) {
+  async identify(
+    tenantId: string,
+    identity: { email: string | null; phone: string | null },
+    name: string | null,
+  ) {
     const byEmail = identity.email && this.tickets.identities.get(`${tenantId}#email#${identity.email}`);
     const byPhone = identity.phone && this.tickets.identities.get(`${tenantId}#phone#${identity.phone}`);
     const id = byEmail || byPhone || `cus_${identity.email ?? identity.phone}`;
@@ -175,7 +213,10 @@ export class MemoryCustomerStore implements CustomerStore {
     return this.tickets.customers.get(`${tenantId}#${id}`) ?? null;
   }
 
-  async findByIdentity(tenantId: string, identity: { email?: string | undefined; phone?: string | undefined }) {
+  async findByIdentity(
+    tenantId: string,
+    identity: { email?: string | undefined; phone?: string | undefined },
+  ) {
     const id = identity.email
       ? this.tickets.identities.get(`${tenantId}#email#${identity.email}`)
       : this.tickets.identities.get(`${tenantId}#phone#${identity.phone}`);
@@ -195,7 +236,10 @@ export class MemoryAgentStore implements AgentStore {
     return this.agents.get(`${tenantId}#${id}`) ?? null;
   }
   async list(tenantId: string, page: PageRequest) {
-    return paginate([...this.agents.values()].filter((a) => a.tenantId === tenantId), page);
+    return paginate(
+      [...this.agents.values()].filter((a) => a.tenantId === tenantId),
+      page,
+    );
   }
   async update(agent: Agent, previous: Agent) {
     const current = await this.get(agent.tenantId, agent.id);
@@ -216,7 +260,10 @@ export class MemoryGroupStore implements GroupStore {
     return ids.filter((id) => !this.groups.has(`${tenantId}#${id}`));
   }
   async list(tenantId: string, page: PageRequest) {
-    return paginate([...this.groups.values()].filter((g) => g.tenantId === tenantId), page);
+    return paginate(
+      [...this.groups.values()].filter((g) => g.tenantId === tenantId),
+      page,
+    );
   }
 }
 
@@ -238,7 +285,10 @@ export class MemoryApiKeyStore implements ApiKeyStore {
     this.keys.set(key.id, { key, hash });
   }
   async list(tenantId: string, page: PageRequest) {
-    return paginate([...this.keys.values()].map((k) => k.key).filter((k) => k.tenantId === tenantId), page);
+    return paginate(
+      [...this.keys.values()].map((k) => k.key).filter((k) => k.tenantId === tenantId),
+      page,
+    );
   }
   async revoke(tenantId: string, id: string, at: string) {
     const entry = this.keys.get(id);
@@ -280,11 +330,15 @@ export function memoryPorts() {
   const tickets = new MemoryTicketStore();
   const apiKeys = new MemoryApiKeyStore();
   const clock = new FakeClock();
+  const agents = new MemoryAgentStore();
+  const groups = new MemoryGroupStore();
+  tickets.exists = (kind, tenantId, id) =>
+    kind === 'group' ? groups.groups.has(`${tenantId}#${id}`) : agents.agents.has(`${tenantId}#${id}`);
   const ports = {
     tickets,
     customers: new MemoryCustomerStore(tickets),
-    agents: new MemoryAgentStore(),
-    groups: new MemoryGroupStore(),
+    agents,
+    groups,
     customFields: new MemoryCustomFieldStore(),
     apiKeys,
     tenants: new MemoryTenantStore(apiKeys),

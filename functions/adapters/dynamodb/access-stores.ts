@@ -55,7 +55,9 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
 
   async revoke(tenantId: string, id: string, at: string): Promise<ApiKey | null> {
     const table = this.tables.main;
-    const found = await this.client.send(new GetCommand({ TableName: table, Key: keys.apiKey(tenantId, id), ConsistentRead: true }));
+    const found = await this.client.send(
+      new GetCommand({ TableName: table, Key: keys.apiKey(tenantId, id), ConsistentRead: true }),
+    );
     if (!found.Item) return null;
     const key = toKey(found.Item);
     if (key.revokedAt) return key;
@@ -107,7 +109,9 @@ export class DynamoDbTenantStore implements TenantStore {
       `tenant ${tenant.id}`,
       (failed) => {
         if (failed.includes(0)) {
-          throw new DomainError('conflict', `tenant ${tenant.id} already exists`, [{ path: 'id', message: 'is taken' }]);
+          throw new DomainError('conflict', `tenant ${tenant.id} already exists`, [
+            { path: 'id', message: 'is taken' },
+          ]);
         }
       },
     );

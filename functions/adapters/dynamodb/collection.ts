@@ -21,7 +21,11 @@ export async function queryCollection<T>(
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
       ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
       Limit: page.limit,
-      ExclusiveStartKey: decodeCursor(page.cursor, { attributes: ['pk', 'sk'], partitionAttribute: 'pk', partition: pk }),
+      ExclusiveStartKey: decodeCursor(page.cursor, {
+        attributes: ['pk', 'sk'],
+        partitionAttribute: 'pk',
+        partition: pk,
+      }),
     }),
   );
   return {

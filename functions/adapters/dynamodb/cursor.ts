@@ -14,7 +14,11 @@ export function encodeCursor(lastEvaluatedKey: Record<string, unknown> | undefin
 
 export function decodeCursor(
   cursor: string | undefined,
-  expected: { readonly attributes: readonly string[]; readonly partitionAttribute: string; readonly partition: string },
+  expected: {
+    readonly attributes: readonly string[];
+    readonly partitionAttribute: string;
+    readonly partition: string;
+  },
 ): Key | undefined {
   if (cursor === undefined) return undefined;
   const fail = () => invalid('cursor', 'is not a cursor returned by this list; start again without it');
@@ -30,7 +34,8 @@ export function decodeCursor(
   const names = entries.map(([name]) => name).sort();
   const wanted = [...new Set(expected.attributes)].sort();
   if (names.length !== wanted.length || names.some((n, i) => n !== wanted[i])) throw fail();
-  if (entries.some(([, value]) => typeof value !== 'string' || value.length === 0 || value.length > 1024)) throw fail();
+  if (entries.some(([, value]) => typeof value !== 'string' || value.length === 0 || value.length > 1024))
+    throw fail();
   const key = parsed as Key;
   if (key[expected.partitionAttribute] !== expected.partition) throw fail();
   return key;

@@ -1,10 +1,10 @@
-import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { organizationOf } from '../../core/customers.ts';
 import type { Customer } from '../../core/model.ts';
 import type { CustomerStore, CustomerUpsert } from '../../core/ports.ts';
-import type { TableNames } from './client.ts';
 import { batchGet } from './batch-get.ts';
+import type { TableNames } from './client.ts';
 import { keys } from './keys.ts';
 import { withoutStorageAttributes } from './transactions.ts';
 
@@ -23,6 +23,10 @@ export class DynamoDbCustomerStore implements CustomerStore {
     private readonly tables: TableNames,
   ) {}
 
+  /**
+   * One BatchGetItem reads the identities and the profiles their ids would derive to: for nearly every
+   * customer (whose id came from the identity they first wrote from) that is the whole lookup.
+   */
   async identify(
     tenantId: string,
     identity: { email: string | null; phone: string | null },
@@ -33,16 +37,32 @@ export class DynamoDbCustomerStore implements CustomerStore {
         ['email', identity.email],
         ['phone', identity.phone],
       ] as const
-    ).flatMap(([kind, value]) => (value ? [{ kind, value }] : []));
-    const found = await this.owners(tenantId, wanted);
-    const ownerByEmail = identity.email ? found.get(`email:${identity.email}`) : undefined;
-    const ownerByPhone = identity.phone ? found.get(`phone:${identity.phone}`) : undefined;
+    ).flatMap(([kind, value]) =>
+      value ? [{ kind, value, derivedId: customerIdFor(tenantId, kind, value) }] : [],
+    );
+    const items = await batchGet(this.client, this.tables.main, [
+      ...wanted.map(({ kind, value }) => keys.identity(tenantId, kind, value)),
+      ...wanted.map(({ derivedId }) => keys.customer(tenantId, derivedId)),
+    ]);
+    const owner = (kind: 'email' | 'phone', value: string | null) =>
+      value
+        ? (items.find((i) => i.pk === keys.identity(tenantId, kind, value).pk)?.customerId as
+            | string
+            | undefined)
+        : undefined;
+    const ownerByEmail = owner('email', identity.email);
+    const ownerByPhone = owner('phone', identity.phone);
     const existingId = ownerByEmail ?? ownerByPhone;
-    const first = wanted[0]!;
-    const id = existingId ?? customerIdFor(tenantId, first.kind, first.value);
+    const id = existingId ?? wanted[0]!.derivedId;
     // A phone already held by another customer is not moved over; the request is still theirs by email.
     const phone = ownerByPhone && ownerByPhone !== id ? null : identity.phone;
-    const existing = existingId ? await this.get(tenantId, existingId) : null;
+    const profileItem = existingId
+      ? items.find((i) => i.pk === keys.customer(tenantId, existingId).pk)
+      : undefined;
+    let existing: Customer | null = null;
+    if (profileItem) existing = withoutStorageAttributes<Customer>(profileItem);
+    // An identity linked later to a customer first made from another identity: one more read.
+    else if (existingId) existing = await this.get(tenantId, existingId);
     return {
       ref: {
         id,
@@ -52,23 +72,6 @@ export class DynamoDbCustomerStore implements CustomerStore {
       },
       organization: existing?.organization ?? organizationOf(identity.email),
     };
-  }
-
-  private async owners(tenantId: string, identities: { kind: 'email' | 'phone'; value: string }[]) {
-    const owners = new Map<string, string>();
-    if (identities.length === 0) return owners;
-    const items = await batchGet(
-      this.client,
-      this.tables.main,
-      identities.map(({ kind, value }) => keys.identity(tenantId, kind, value)),
-    );
-    for (const item of items) {
-      const { kind, value } = identities.find(
-        (i) => keys.identity(tenantId, i.kind, i.value).pk === item.pk,
-      )!;
-      owners.set(`${kind}:${value}`, String(item.customerId));
-    }
-    return owners;
   }
 
   async get(tenantId: string, id: string): Promise<Customer | null> {
@@ -82,7 +85,9 @@ export class DynamoDbCustomerStore implements CustomerStore {
     tenantId: string,
     identity: { email?: string | undefined; phone?: string | undefined },
   ): Promise<Customer | null> {
-    const [kind, value] = identity.email ? (['email', identity.email] as const) : (['phone', identity.phone!] as const);
+    const [kind, value] = identity.email
+      ? (['email', identity.email] as const)
+      : (['phone', identity.phone!] as const);
     const result = await this.client.send(
       new GetCommand({ TableName: this.tables.main, Key: keys.identity(tenantId, kind, value) }),
     );

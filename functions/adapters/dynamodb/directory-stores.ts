@@ -1,13 +1,12 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { DomainError } from '../../core/errors.ts';
+import { ConcurrentModificationError, DomainError } from '../../core/errors.ts';
 import type { Agent, CustomFieldDefinition, Group, Page } from '../../core/model.ts';
 import type { AgentStore, CustomFieldStore, GroupStore, PageRequest } from '../../core/ports.ts';
 import { batchGet } from './batch-get.ts';
 import type { TableNames } from './client.ts';
 import { queryCollection, queryWholeCollection } from './collection.ts';
 import { keys } from './keys.ts';
-import { ConcurrentModificationError } from '../../core/errors.ts';
 import { type TransactItem, transact, withoutStorageAttributes } from './transactions.ts';
 
 function emailClaim(table: string, agent: Agent): TransactItem {
@@ -87,7 +86,10 @@ export class DynamoDbAgentStore implements AgentStore {
       });
     } catch (error) {
       if (error instanceof ConcurrentModificationError) {
-        throw new DomainError('conflict', `agent ${agent.id} was changed by someone else; read it again and retry`);
+        throw new DomainError(
+          'conflict',
+          `agent ${agent.id} was changed by someone else; read it again and retry`,
+        );
       }
       throw error;
     }
@@ -158,6 +160,11 @@ export class DynamoDbCustomFieldStore implements CustomFieldStore {
   }
 
   list(tenantId: string): Promise<CustomFieldDefinition[]> {
-    return queryWholeCollection<CustomFieldDefinition>(this.client, this.tables.main, keys.settingsPk(tenantId), 'CF#');
+    return queryWholeCollection<CustomFieldDefinition>(
+      this.client,
+      this.tables.main,
+      keys.settingsPk(tenantId),
+      'CF#',
+    );
   }
 }

@@ -27,7 +27,11 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
 
   async get(tenantId: string, key: string): Promise<IdempotencyRecord | null> {
     const result = await this.client.send(
-      new GetCommand({ TableName: this.tables.idempotency, Key: keys.idempotency(tenantId, key), ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tables.idempotency,
+        Key: keys.idempotency(tenantId, key),
+        ConsistentRead: true,
+      }),
     );
     const item = result.Item;
     // TTL deletion lags by up to days: an expired record is treated as gone.

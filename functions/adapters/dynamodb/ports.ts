@@ -11,7 +11,11 @@ import { DynamoDbIdempotencyStore } from './idempotency-store.ts';
 import { DynamoDbTicketStore } from './ticket-store.ts';
 
 /** Every port of the API backed by DynamoDB: what a handler (or a test against DynamoDB Local) runs on. */
-export function makeDynamoDbPorts(client: DynamoDBDocumentClient, tables: TableNames, clock = makeClock()): Ports {
+export function makeDynamoDbPorts(
+  client: DynamoDBDocumentClient,
+  tables: TableNames,
+  clock = makeClock(),
+): Ports {
   return {
     tickets: new DynamoDbTicketStore(client, tables),
     customers: new DynamoDbCustomerStore(client, tables),
@@ -20,7 +24,9 @@ export function makeDynamoDbPorts(client: DynamoDBDocumentClient, tables: TableN
     customFields: new DynamoDbCustomFieldStore(client, tables),
     apiKeys: new DynamoDbApiKeyStore(client, tables),
     tenants: new DynamoDbTenantStore(client, tables),
-    idempotency: new DynamoDbIdempotencyStore(client, tables, () => Math.floor(Date.parse(clock.now()) / 1000)),
+    idempotency: new DynamoDbIdempotencyStore(client, tables, () =>
+      Math.floor(Date.parse(clock.now()) / 1000),
+    ),
     secrets: apiKeySecrets,
     clock,
     ids: makeIds(),

@@ -1,11 +1,19 @@
-import type { CustomerUpsert } from '../../core/ports.ts';
-import type { Ticket, TimelineEvent } from '../../core/model.ts';
 import { organizationOf } from '../../core/customers.ts';
+import type { Ticket, TimelineEvent } from '../../core/model.ts';
+import type { CustomerUpsert } from '../../core/ports.ts';
 import { activity, keys, statusRankPrefix, views } from './keys.ts';
 import type { TransactItem } from './transactions.ts';
 import { withoutStorageAttributes } from './transactions.ts';
 
-const VIEW_ATTRIBUTES = ['viewAll', 'viewStatus', 'viewGroup', 'viewAssignee', 'viewRequester', 'activity', 'statusActivity'];
+const VIEW_ATTRIBUTES = [
+  'viewAll',
+  'viewStatus',
+  'viewGroup',
+  'viewAssignee',
+  'viewRequester',
+  'activity',
+  'statusActivity',
+];
 
 /** A ticket as stored: its fields plus the keys that place it in every view it belongs to. */
 export function ticketItem(ticket: Ticket): Record<string, unknown> {
@@ -47,10 +55,26 @@ export function putEvents(table: string, events: readonly TimelineEvent[]): Tran
  * Creates the customer or refreshes it without a read: values already on the profile are kept
  * (`if_not_exists`), and each identity is claimed for this customer unless another customer holds it.
  */
-export function upsertCustomer(table: string, tenantId: string, upsert: CustomerUpsert, now: string): TransactItem[] {
+export function upsertCustomer(
+  table: string,
+  tenantId: string,
+  upsert: CustomerUpsert,
+  now: string,
+): TransactItem[] {
   const { ref } = upsert;
-  const sets = ['tenantId = :tenant', 'id = :id', 'entity = :entity', 'createdAt = if_not_exists(createdAt, :now)', 'updatedAt = :now'];
-  const values: Record<string, unknown> = { ':tenant': tenantId, ':id': ref.id, ':entity': 'customer', ':now': now };
+  const sets = [
+    'tenantId = :tenant',
+    'id = :id',
+    'entity = :entity',
+    'createdAt = if_not_exists(createdAt, :now)',
+    'updatedAt = :now',
+  ];
+  const values: Record<string, unknown> = {
+    ':tenant': tenantId,
+    ':id': ref.id,
+    ':entity': 'customer',
+    ':now': now,
+  };
   const optional: [string, unknown][] = [
     ['email', ref.email],
     ['phone', ref.phone],

@@ -5,20 +5,22 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { DomainError } from '../../core/errors.ts';
 import type { Page, Ticket, TimelineEvent } from '../../core/model.ts';
 import {
   IdempotencyConflictError,
   type PageRequest,
   type TicketFilter,
+  type TicketReferences,
   type TicketStore,
 } from '../../core/ports.ts';
 import type { Change } from '../../core/tickets.ts';
 import type { TableNames } from './client.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
+import { idempotencyItem } from './idempotency-store.ts';
 import { EVENT_PREFIX, keys, statusRankPrefix, views } from './keys.ts';
 import { eventFromItem, putEvents, ticketFromItem, ticketItem, upsertCustomer } from './ticket-items.ts';
 import { type TransactItem, transact } from './transactions.ts';
-import { idempotencyItem } from './idempotency-store.ts';
 
 function putTicket(table: string, ticket: Ticket, expectedVersion: number | null): TransactItem {
   return {
@@ -27,9 +29,53 @@ function putTicket(table: string, ticket: Ticket, expectedVersion: number | null
       Item: ticketItem(ticket),
       ...(expectedVersion === null
         ? { ConditionExpression: 'attribute_not_exists(pk)' }
-        : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': expectedVersion } }),
+        : {
+            ConditionExpression: 'version = :expected',
+            ExpressionAttributeValues: { ':expected': expectedVersion },
+          }),
     },
   };
+}
+
+/**
+ * Existence checks of the group and agent a change points at, as ConditionChecks of the change's own
+ * transaction: a reference to something that does not exist costs no extra read, and cannot race a delete.
+ */
+function referenceChecks(table: string, tenantId: string, references: TicketReferences | undefined) {
+  const checks: { field: 'group' | 'assignee'; id: string; item: TransactItem }[] = [];
+  const add = (field: 'group' | 'assignee', id: string | undefined, key: Record<string, string>) => {
+    if (id)
+      checks.push({
+        field,
+        id,
+        item: { ConditionCheck: { TableName: table, Key: key, ConditionExpression: 'attribute_exists(pk)' } },
+      });
+  };
+  add('group', references?.group, keys.group(tenantId, references?.group ?? ''));
+  add('assignee', references?.assignee, keys.agent(tenantId, references?.assignee ?? ''));
+  return checks;
+}
+
+/** Runs a ticket transaction whose reference checks come last, turning their failures into field errors. */
+async function transactWithReferences(
+  client: DynamoDBDocumentClient,
+  items: TransactItem[],
+  checks: ReturnType<typeof referenceChecks>,
+  what: string,
+  onOtherFailure?: (failed: number[]) => void,
+) {
+  const first = items.length;
+  await transact(client, [...items, ...checks.map((c) => c.item)], what, (failed) => {
+    const missing = checks.filter((_, i) => failed.includes(first + i));
+    if (missing.length > 0) {
+      throw new DomainError(
+        'validation',
+        missing.map((m) => `${m.field === 'group' ? 'group' : 'agent'} ${m.id} does not exist`).join('; '),
+        missing.map((m) => ({ path: m.field, message: `${m.id} does not exist` })),
+      );
+    }
+    onOtherFailure?.(failed);
+  });
 }
 
 function changeItems(table: string, change: Change, expectedVersion: number | null): TransactItem[] {
@@ -90,7 +136,13 @@ export function planTicketQuery(tenantId: string, filter: TicketFilter): ViewQue
       residual: {},
     };
   }
-  return { index: 'byActivity', partitionAttribute: 'viewAll', partition: views.all(tenantId), sortAttribute: 'activity', residual: {} };
+  return {
+    index: 'byActivity',
+    partitionAttribute: 'viewAll',
+    partition: views.all(tenantId),
+    sortAttribute: 'activity',
+    residual: {},
+  };
 }
 
 export class DynamoDbTicketStore implements TicketStore {
@@ -114,7 +166,7 @@ export class DynamoDbTicketStore implements TicketStore {
   }
 
   async create(args: Parameters<TicketStore['create']>[0]): Promise<void> {
-    const { change, requester, idempotency, followUpOf } = args;
+    const { change, requester, idempotency, followUpOf, references } = args;
     const table = this.tables.main;
     const items: TransactItem[] = [
       ...changeItems(table, change, null),
@@ -132,23 +184,35 @@ export class DynamoDbTicketStore implements TicketStore {
         },
       });
     }
-    await transact(this.client, items, `ticket #${change.ticket.number}`, (failed) => {
+    const checks = referenceChecks(table, change.ticket.tenantId, references);
+    await transactWithReferences(this.client, items, checks, `ticket #${change.ticket.number}`, (failed) => {
       if (idempotency && failed.includes(idempotencyIndex)) throw new IdempotencyConflictError();
     });
   }
 
   async get(tenantId: string, number: number): Promise<Ticket | null> {
     const result = await this.client.send(
-      new GetCommand({ TableName: this.tables.main, Key: keys.ticket(tenantId, number), ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tables.main,
+        Key: keys.ticket(tenantId, number),
+        ConsistentRead: true,
+      }),
     );
     return result.Item ? ticketFromItem(result.Item) : null;
   }
 
-  async save(change: Change, expectedVersion: number, customer?: Parameters<TicketStore['save']>[2]): Promise<void> {
+  async save(
+    change: Change,
+    expectedVersion: number,
+    options: Parameters<TicketStore['save']>[2] = {},
+  ): Promise<void> {
     const table = this.tables.main;
     const items = changeItems(table, change, expectedVersion);
-    if (customer) items.push(...upsertCustomer(table, change.ticket.tenantId, customer, change.ticket.updatedAt));
-    await transact(this.client, items, `ticket #${change.ticket.number}`);
+    if (options.customer) {
+      items.push(...upsertCustomer(table, change.ticket.tenantId, options.customer, change.ticket.updatedAt));
+    }
+    const checks = referenceChecks(table, change.ticket.tenantId, options.references);
+    await transactWithReferences(this.client, items, checks, `ticket #${change.ticket.number}`);
   }
 
   async timeline(tenantId: string, number: number, page: PageRequest): Promise<Page<TimelineEvent>> {
@@ -159,10 +223,17 @@ export class DynamoDbTicketStore implements TicketStore {
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
         ExpressionAttributeValues: { ':pk': pk, ':prefix': EVENT_PREFIX },
         Limit: page.limit,
-        ExclusiveStartKey: decodeCursor(page.cursor, { attributes: ['pk', 'sk'], partitionAttribute: 'pk', partition: pk }),
+        ExclusiveStartKey: decodeCursor(page.cursor, {
+          attributes: ['pk', 'sk'],
+          partitionAttribute: 'pk',
+          partition: pk,
+        }),
       }),
     );
-    return { items: (result.Items ?? []).map(eventFromItem), nextCursor: encodeCursor(result.LastEvaluatedKey) };
+    return {
+      items: (result.Items ?? []).map(eventFromItem),
+      nextCursor: encodeCursor(result.LastEvaluatedKey),
+    };
   }
 
   async list(tenantId: string, filter: TicketFilter, page: PageRequest): Promise<Page<Ticket>> {
@@ -198,6 +269,9 @@ export class DynamoDbTicketStore implements TicketStore {
       ...(filters.length > 0 && { FilterExpression: filters.join(' AND ') }),
     };
     const result = await this.client.send(new QueryCommand(input));
-    return { items: (result.Items ?? []).map(ticketFromItem), nextCursor: encodeCursor(result.LastEvaluatedKey) };
+    return {
+      items: (result.Items ?? []).map(ticketFromItem),
+      nextCursor: encodeCursor(result.LastEvaluatedKey),
+    };
   }
 }

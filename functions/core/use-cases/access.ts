@@ -17,7 +17,11 @@ export interface OperatorKeySource {
   operatorKeyHash(): Promise<string | null>;
 }
 
-export function makeAuthenticate(deps: { apiKeys: ApiKeyStore; secrets: Secrets; operator: OperatorKeySource }) {
+export function makeAuthenticate(deps: {
+  apiKeys: ApiKeyStore;
+  secrets: Secrets;
+  operator: OperatorKeySource;
+}) {
   return async function authenticate(authorization: string | undefined): Promise<Principal | null> {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? '');
     if (!match) return null;
@@ -68,11 +72,19 @@ export function makeCreateTenant(deps: { tenants: TenantStore; secrets: Secrets;
   return async function createTenant(input: { id?: string | undefined; name: string }) {
     const id = input.id ?? `t-${deps.ids.next().toLowerCase().slice(-12)}`;
     if (!TENANT_ID.test(id)) {
-      throw invalid('id', 'must be 3–40 lower-case letters, digits or dashes, starting with a letter or digit');
+      throw invalid(
+        'id',
+        'must be 3–40 lower-case letters, digits or dashes, starting with a letter or digit',
+      );
     }
     const now = deps.clock.now();
     const tenant: Tenant = { id, name: input.name.trim(), createdAt: now };
-    const { key, secret, hash } = newKey(deps, id, { name: 'First admin key', role: 'admin', agentId: null }, now);
+    const { key, secret, hash } = newKey(
+      deps,
+      id,
+      { name: 'First admin key', role: 'admin', agentId: null },
+      now,
+    );
     await deps.tenants.create(tenant, key, hash);
     return { tenant, apiKey: { key, secret } satisfies CreatedKey };
   };
@@ -109,7 +121,8 @@ export function makeCreateApiKey(deps: {
 }
 
 export function makeListApiKeys(deps: { apiKeys: ApiKeyStore }) {
-  return (caller: Caller, page: PageRequest): Promise<Page<ApiKey>> => deps.apiKeys.list(caller.tenantId, page);
+  return (caller: Caller, page: PageRequest): Promise<Page<ApiKey>> =>
+    deps.apiKeys.list(caller.tenantId, page);
 }
 
 export function makeRevokeApiKey(deps: { apiKeys: ApiKeyStore; clock: Clock }) {

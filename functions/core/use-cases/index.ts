@@ -11,12 +11,7 @@ import type {
   TenantStore,
   TicketStore,
 } from '../ports.ts';
-import {
-  makeCreateApiKey,
-  makeCreateTenant,
-  makeListApiKeys,
-  makeRevokeApiKey,
-} from './access.ts';
+import { makeCreateApiKey, makeCreateTenant, makeListApiKeys, makeRevokeApiKey } from './access.ts';
 import {
   makeCreateAgent,
   makeCreateCustomField,

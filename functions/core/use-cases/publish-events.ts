@@ -12,7 +12,9 @@ export interface EventPublisher {
  * stream deliver them again (consumers de-duplicate on the event id).
  */
 export function makePublishTimelineEvents(deps: { publisher: EventPublisher }) {
-  return async function publishTimelineEvents(events: readonly TimelineEvent[]): Promise<{ failedIds: string[] }> {
+  return async function publishTimelineEvents(
+    events: readonly TimelineEvent[],
+  ): Promise<{ failedIds: string[] }> {
     if (events.length === 0) return { failedIds: [] };
     return deps.publisher.publish(events.map(toDomainEvent));
   };

@@ -17,14 +17,12 @@ import {
   type CustomerStore,
   type CustomerUpsert,
   type CustomFieldStore,
-  type GroupStore,
   IdempotencyConflictError,
   type IdempotencyStore,
   type Ids,
   type PageRequest,
   type TicketFilter,
   type TicketStore,
-  type AgentStore,
 } from '../ports.ts';
 import { addComment, applyPatch, linkFollowUp, openTicket, type TicketPatch } from '../tickets.ts';
 
@@ -51,15 +49,16 @@ export interface CreateTicketInput {
 export interface TicketDeps {
   readonly tickets: TicketStore;
   readonly customers: CustomerStore;
-  readonly groups: GroupStore;
-  readonly agents: AgentStore;
   readonly customFields: CustomFieldStore;
   readonly idempotency: IdempotencyStore;
   readonly clock: Clock;
   readonly ids: Ids;
 }
 
-function normalizedIdentity(identity: IdentityInput, path: string): { email: string | null; phone: string | null } {
+function normalizedIdentity(
+  identity: IdentityInput,
+  path: string,
+): { email: string | null; phone: string | null } {
   const email = identity.email ? normalizeEmail(identity.email) : null;
   let phone: string | null = null;
   if (identity.phone) {
@@ -80,12 +79,12 @@ async function assertCustomFields(
   if (errors.length > 0) throw new DomainError('validation', 'custom fields are not valid', errors);
 }
 
-async function assertGroupExists(deps: Pick<TicketDeps, 'groups'>, tenantId: string, group: string | null | undefined) {
-  if (!group) return;
-  if (!(await deps.groups.get(tenantId, group))) throw invalid('group', `group ${group} does not exist`);
-}
-
-async function identify(deps: Pick<TicketDeps, 'customers'>, tenantId: string, identity: IdentityInput, path: string) {
+async function identify(
+  deps: Pick<TicketDeps, 'customers'>,
+  tenantId: string,
+  identity: IdentityInput,
+  path: string,
+) {
   return deps.customers.identify(tenantId, normalizedIdentity(identity, path), identity.name?.trim() || null);
 }
 
@@ -108,18 +107,24 @@ export function makeCreateTicket(deps: TicketDeps) {
     return { ticket: JSON.parse(record.body) as Ticket, replayed: true };
   }
 
-  return async function createTicket(caller: Caller, input: CreateTicketInput, options: CreateTicketOptions = {}) {
+  return async function createTicket(
+    caller: Caller,
+    input: CreateTicketInput,
+    options: CreateTicketOptions = {},
+  ) {
     const { idempotency } = options;
     if (idempotency) {
       const previous = await replay(caller.tenantId, idempotency.key, idempotency.requestHash);
       if (previous) return previous;
     }
-    await assertGroupExists(deps, caller.tenantId, input.group);
     await assertCustomFields(deps, caller.tenantId, input.customFields);
 
     for (let attempt = 1; ; attempt++) {
-      const requester = await identify(deps, caller.tenantId, input.requester, 'requester');
-      const number = await deps.tickets.nextNumber(caller.tenantId);
+      // Independent reads, issued together: creating a ticket costs two round trips before its transaction.
+      const [requester, number] = await Promise.all([
+        identify(deps, caller.tenantId, input.requester, 'requester'),
+        deps.tickets.nextNumber(caller.tenantId),
+      ]);
       const now = deps.clock.now();
       const change = openTicket(
         {
@@ -147,13 +152,21 @@ export function makeCreateTicket(deps: TicketDeps) {
         createdAt: now,
       };
       try {
-        await deps.tickets.create({ change, requester, idempotency: record });
+        await deps.tickets.create({
+          change,
+          requester,
+          idempotency: record,
+          references: { group: input.group },
+        });
         return { ticket: change.ticket, replayed: false };
       } catch (error) {
         if (error instanceof IdempotencyConflictError && idempotency) {
           const previous = await replay(caller.tenantId, idempotency.key, idempotency.requestHash);
           if (previous) return previous;
-          throw new DomainError('idempotency_in_progress', 'a request with this Idempotency-Key is in progress');
+          throw new DomainError(
+            'idempotency_in_progress',
+            'a request with this Idempotency-Key is in progress',
+          );
         }
         // A concurrent request claimed one of the requester's identities: identify again and retry.
         if (error instanceof ConcurrentModificationError && attempt < MAX_ATTEMPTS) continue;
@@ -188,23 +201,23 @@ export function makeUpdateTicket(deps: TicketDeps) {
           `ticket #${number} is at version ${ticket.version}, not ${ifMatch}; read it again and retry`,
         );
       }
-      if (patch.group !== undefined && patch.group !== ticket.group) {
-        await assertGroupExists(deps, caller.tenantId, patch.group);
-      }
-      if (patch.assignee && patch.assignee !== ticket.assignee) {
-        if (!(await deps.agents.get(caller.tenantId, patch.assignee))) {
-          throw invalid('assignee', `agent ${patch.assignee} does not exist`);
-        }
-      }
       const change = applyPatch(ticket, patch, caller.actor, deps.clock.now(), deps.ids);
       if (change.events.length === 0) return ticket;
       try {
-        await deps.tickets.save(change, ticket.version);
+        const references = {
+          group: change.ticket.group !== ticket.group ? (change.ticket.group ?? undefined) : undefined,
+          assignee:
+            change.ticket.assignee !== ticket.assignee ? (change.ticket.assignee ?? undefined) : undefined,
+        };
+        await deps.tickets.save(change, ticket.version, { references });
         return change.ticket;
       } catch (error) {
         if (!(error instanceof ConcurrentModificationError)) throw error;
         if (ifMatch !== undefined) {
-          throw new DomainError('version_mismatch', `ticket #${number} was changed by someone else; read it again`);
+          throw new DomainError(
+            'version_mismatch',
+            `ticket #${number} was changed by someone else; read it again`,
+          );
         }
       }
     }
@@ -288,10 +301,17 @@ export function makeAddComment(deps: TicketDeps) {
       if (!ticket) throw notFound(`ticket #${number}`);
       try {
         if (ticket.status === 'closed' && customer && isPublic) {
-          return await openFollowUp(caller, ticket, comment, customer, author, options.channel ?? ticket.channel);
+          return await openFollowUp(
+            caller,
+            ticket,
+            comment,
+            customer,
+            author,
+            options.channel ?? ticket.channel,
+          );
         }
         const change = addComment(ticket, comment, author, deps.clock.now(), deps.ids);
-        await deps.tickets.save(change, ticket.version, customer);
+        await deps.tickets.save(change, ticket.version, { customer });
         return { ticket: change.ticket, comment: change.events[0]!, followUpOf: null };
       } catch (error) {
         if (!(error instanceof ConcurrentModificationError)) throw error;
@@ -302,7 +322,11 @@ export function makeAddComment(deps: TicketDeps) {
 }
 
 export function makeGetTimeline(deps: Pick<TicketDeps, 'tickets'>) {
-  return async function getTimeline(caller: Caller, number: number, page: PageRequest): Promise<Page<TimelineEvent>> {
+  return async function getTimeline(
+    caller: Caller,
+    number: number,
+    page: PageRequest,
+  ): Promise<Page<TimelineEvent>> {
     const result = await deps.tickets.timeline(caller.tenantId, number, page);
     if (result.items.length === 0 && !page.cursor && !(await deps.tickets.get(caller.tenantId, number))) {
       throw notFound(`ticket #${number}`);
@@ -312,7 +336,11 @@ export function makeGetTimeline(deps: Pick<TicketDeps, 'tickets'>) {
 }
 
 export function makeListTickets(deps: Pick<TicketDeps, 'tickets'>) {
-  return async function listTickets(caller: Caller, filter: TicketFilter, page: PageRequest): Promise<Page<Ticket>> {
+  return async function listTickets(
+    caller: Caller,
+    filter: TicketFilter,
+    page: PageRequest,
+  ): Promise<Page<Ticket>> {
     return deps.tickets.list(caller.tenantId, filter, page);
   };
 }

@@ -16,7 +16,9 @@ function sourceFiles(dir: string): string[] {
 
 describe('no Scan on any request path', () => {
   it('no function source uses Scan', () => {
-    const offenders = sourceFiles('functions').filter((file) => /\bScan(Command|Input)?\b|\.scan\(/.test(readFileSync(file, 'utf8')));
+    const offenders = sourceFiles('functions').filter((file) =>
+      /\bScan(Command|Input)?\b|\.scan\(/.test(readFileSync(file, 'utf8')),
+    );
     expect(offenders).toEqual([]);
   });
 

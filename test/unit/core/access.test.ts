@@ -19,9 +19,21 @@ describe('authentication', () => {
     expect(await authenticate('Bearer op-secret')).toMatchObject({ role: 'operator' });
     const { tenant, apiKey } = await uc.createTenant({ id: 'acme', name: 'Acme' });
     expect(tenant.id).toBe('acme');
-    expect(await authenticate(`Bearer ${apiKey.secret}`)).toEqual({ tenantId: 'acme', role: 'admin', keyId: apiKey.key.id, agentId: null });
+    expect(await authenticate(`Bearer ${apiKey.secret}`)).toEqual({
+      tenantId: 'acme',
+      role: 'admin',
+      keyId: apiKey.key.id,
+      agentId: null,
+    });
     expect(await authenticate(`bearer   ${apiKey.secret}`)).not.toBeNull();
-    for (const header of [undefined, '', 'Bearer', `Basic ${apiKey.secret}`, 'Bearer nope', `Bearer ${apiKey.secret} x`]) {
+    for (const header of [
+      undefined,
+      '',
+      'Bearer',
+      `Basic ${apiKey.secret}`,
+      'Bearer nope',
+      `Bearer ${apiKey.secret} x`,
+    ]) {
       expect(await authenticate(header)).toBeNull();
     }
   });
@@ -29,7 +41,12 @@ describe('authentication', () => {
   it('stops accepting a revoked key; a key cannot revoke itself', async () => {
     const { uc, authenticate } = setup();
     const { apiKey } = await uc.createTenant({ id: 'acme', name: 'Acme' });
-    const admin: Caller = { tenantId: 'acme', role: 'admin', keyId: apiKey.key.id, actor: { type: 'agent', id: apiKey.key.id } };
+    const admin: Caller = {
+      tenantId: 'acme',
+      role: 'admin',
+      keyId: apiKey.key.id,
+      actor: { type: 'agent', id: apiKey.key.id },
+    };
     const agentKey = await uc.createApiKey(admin, { name: 'bot', role: 'agent' });
     expect(await authenticate(`Bearer ${agentKey.secret}`)).toMatchObject({ role: 'agent' });
     await uc.revokeApiKey(admin, agentKey.key.id);
@@ -43,10 +60,18 @@ describe('authentication', () => {
     await uc.createTenant({ id: 'acme', name: 'Acme' });
     const admin: Caller = { tenantId: 'acme', role: 'admin', keyId: 'k', actor: { type: 'agent', id: 'k' } };
     const bo = await uc.createAgent(admin, { name: 'Bo', email: 'bo@acme.test' });
-    expect((await uc.createApiKey(admin, { name: 'bo', role: 'agent', agentId: bo.id })).key.agentId).toBe(bo.id);
-    await expect(uc.createApiKey(admin, { name: 'bo', role: 'admin', agentId: bo.id })).rejects.toThrow(/not an admin/);
-    await expect(uc.createApiKey(admin, { name: 'bo', role: 'channel', agentId: bo.id })).rejects.toThrow(/channel key/);
-    await expect(uc.createApiKey(admin, { name: 'x', role: 'agent', agentId: 'agt_ghost' })).rejects.toThrow(/does not exist/);
+    expect((await uc.createApiKey(admin, { name: 'bo', role: 'agent', agentId: bo.id })).key.agentId).toBe(
+      bo.id,
+    );
+    await expect(uc.createApiKey(admin, { name: 'bo', role: 'admin', agentId: bo.id })).rejects.toThrow(
+      /not an admin/,
+    );
+    await expect(uc.createApiKey(admin, { name: 'bo', role: 'channel', agentId: bo.id })).rejects.toThrow(
+      /channel key/,
+    );
+    await expect(uc.createApiKey(admin, { name: 'x', role: 'agent', agentId: 'agt_ghost' })).rejects.toThrow(
+      /does not exist/,
+    );
   });
 
   it('validates tenant ids and refuses a taken one', async () => {

@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DOMAIN_EVENT_TYPE_NAMES, domainEventSchema, eventJsonSchemas } from '../../../functions/contracts/events.ts';
+import {
+  DOMAIN_EVENT_TYPE_NAMES,
+  domainEventSchema,
+  eventJsonSchemas,
+} from '../../../functions/contracts/events.ts';
 import { toDomainEvent } from '../../../functions/core/domain-events.ts';
 import { addComment, applyPatch, linkFollowUp, openTicket } from '../../../functions/core/tickets.ts';
 import { sequentialIds } from '../../support/in-memory-ports.ts';
@@ -31,10 +35,24 @@ describe('domain event schemas', () => {
       now,
       ids,
     );
-    const patched = applyPatch(opened.ticket, { priority: 'high', assignee: 'agt_2', status: 'solved' }, agent, now, ids);
-    const reopened = addComment(patched.ticket, { body: 'x'.repeat(9000), public: true }, { type: 'customer', id: 'cus_1' }, now, ids);
+    const patched = applyPatch(
+      opened.ticket,
+      { priority: 'high', assignee: 'agt_2', status: 'solved' },
+      agent,
+      now,
+      ids,
+    );
+    const reopened = addComment(
+      patched.ticket,
+      { body: 'x'.repeat(9000), public: true },
+      { type: 'customer', id: 'cus_1' },
+      now,
+      ids,
+    );
     const linked = linkFollowUp({ ...reopened.ticket, status: 'closed' }, 2, agent, now, ids);
-    const all = [...opened.events, ...patched.events, ...reopened.events, ...linked.events].map(toDomainEvent);
+    const all = [...opened.events, ...patched.events, ...reopened.events, ...linked.events].map(
+      toDomainEvent,
+    );
     expect(new Set(all.map((e) => e.type))).toEqual(new Set(DOMAIN_EVENT_TYPE_NAMES));
     for (const event of all) domainEventSchema(event.type).parse(event);
   });

@@ -26,7 +26,10 @@ describe('status transitions', () => {
       const verdict = checkTransition(from, 'new');
       expect(verdict.allowed).toBe(false);
     }
-    expect(checkTransition('open', 'new')).toEqual({ allowed: false, reason: 'a ticket never goes back to new' });
+    expect(checkTransition('open', 'new')).toEqual({
+      allowed: false,
+      reason: 'a ticket never goes back to new',
+    });
   });
 
   it('closes only solved tickets and explains why not', () => {

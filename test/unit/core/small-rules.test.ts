@@ -28,15 +28,23 @@ describe('custom fields', () => {
   ] as const;
 
   it('accepts declared fields of the right type, and null to remove', () => {
-    expect(checkCustomFields({ plan: 'pro', seats: 3, vip: true, renewal: '2028-02-29', gone: null as never }, defs)).toEqual([
-      { path: 'customFields.gone', message: expect.stringMatching(/not a declared/) },
-    ]);
+    expect(
+      checkCustomFields(
+        { plan: 'pro', seats: 3, vip: true, renewal: '2028-02-29', gone: null as never },
+        defs,
+      ),
+    ).toEqual([{ path: 'customFields.gone', message: expect.stringMatching(/not a declared/) }]);
     expect(checkCustomFields({ plan: null }, defs)).toEqual([]);
   });
 
   it('names each wrong value', () => {
     const errors = checkCustomFields({ plan: 1, seats: '3', vip: 'yes', renewal: '2027-02-29' }, defs);
-    expect(errors.map((e) => e.path)).toEqual(['customFields.plan', 'customFields.seats', 'customFields.vip', 'customFields.renewal']);
+    expect(errors.map((e) => e.path)).toEqual([
+      'customFields.plan',
+      'customFields.seats',
+      'customFields.vip',
+      'customFields.renewal',
+    ]);
   });
 });
 
@@ -48,7 +56,17 @@ describe('domain events', () => {
     at: '2026-03-02T09:00:00.000Z',
     actor: { type: 'agent', id: 'agt_1' },
     data: { type: 'status_changed', from: 'open', to: 'solved', reason: 'changed by an agent' },
-    ticket: { number: 4, status: 'solved', priority: 'normal', type: 'question', group: null, assignee: null, requesterId: 'cus_1', channel: 'api', version: 3 },
+    ticket: {
+      number: 4,
+      status: 'solved',
+      priority: 'normal',
+      type: 'question',
+      group: null,
+      assignee: null,
+      requesterId: 'cus_1',
+      channel: 'api',
+      version: 3,
+    },
   };
 
   it('maps timeline events to versioned domain events', () => {
@@ -65,7 +83,10 @@ describe('domain events', () => {
   });
 
   it('cuts long comment bodies so the event fits EventBridge', () => {
-    const event = toDomainEvent({ ...base, data: { type: 'comment', body: 'x'.repeat(100_000), public: true } });
+    const event = toDomainEvent({
+      ...base,
+      data: { type: 'comment', body: 'x'.repeat(100_000), public: true },
+    });
     expect(event.type).toBe('comment.added');
     expect((event.data.body as string).length).toBe(MAX_EVENT_BODY_CHARS);
     expect(event.data.truncated).toBe(true);

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../../functions/core/errors.ts';
 import type { Actor, Ticket } from '../../../functions/core/model.ts';
-import { addComment, applyPatch, linkFollowUp, normalizeTags, openTicket } from '../../../functions/core/tickets.ts';
+import {
+  addComment,
+  applyPatch,
+  linkFollowUp,
+  normalizeTags,
+  openTicket,
+} from '../../../functions/core/tickets.ts';
 import { sequentialIds } from '../../support/in-memory-ports.ts';
 
 const agent: Actor = { type: 'agent', id: 'agt_1' };
@@ -79,7 +85,14 @@ describe('patching a ticket', () => {
       T1,
       sequentialIds(),
     );
-    expect(ticket).toMatchObject({ priority: 'urgent', type: 'incident', tags: ['a'], group: 'grp_1', version: 2, updatedAt: T1 });
+    expect(ticket).toMatchObject({
+      priority: 'urgent',
+      type: 'incident',
+      tags: ['a'],
+      group: 'grp_1',
+      version: 2,
+      updatedAt: T1,
+    });
     expect(events.map((e) => e.data)).toEqual([
       { type: 'field_changed', field: 'priority', from: 'normal', to: 'urgent' },
       { type: 'field_changed', field: 'type', from: 'question', to: 'incident' },
@@ -91,7 +104,13 @@ describe('patching a ticket', () => {
   });
 
   it('writes nothing when nothing changes', () => {
-    const change = applyPatch(base, { priority: 'normal', tags: ['hardware', 'urgent_fix'] }, agent, T1, sequentialIds());
+    const change = applyPatch(
+      base,
+      { priority: 'normal', tags: ['hardware', 'urgent_fix'] },
+      agent,
+      T1,
+      sequentialIds(),
+    );
     expect(change.events).toEqual([]);
     expect(change.ticket).toBe(base);
   });
@@ -125,7 +144,10 @@ describe('patching a ticket', () => {
 
   it('rejects an invalid transition with the reason', () => {
     expect(() => applyPatch(base, { status: 'new' }, agent, T1, sequentialIds())).toThrowError(
-      expect.objectContaining({ code: 'invalid_transition', message: expect.stringContaining('never goes back to new') }),
+      expect.objectContaining({
+        code: 'invalid_transition',
+        message: expect.stringContaining('never goes back to new'),
+      }),
     );
     expect(() => applyPatch(base, { status: 'closed' }, agent, T1, sequentialIds())).toThrowError(
       /only a solved ticket can be closed/,
@@ -134,7 +156,9 @@ describe('patching a ticket', () => {
 
   it('refuses any change to a closed ticket', () => {
     const closed = withStatus(base, 'closed');
-    expect(() => applyPatch(closed, { priority: 'high' }, agent, T1, sequentialIds())).toThrowError(DomainError);
+    expect(() => applyPatch(closed, { priority: 'high' }, agent, T1, sequentialIds())).toThrowError(
+      DomainError,
+    );
     try {
       applyPatch(closed, { priority: 'high' }, agent, T1, sequentialIds());
     } catch (error) {
@@ -146,17 +170,32 @@ describe('patching a ticket', () => {
 describe('comments', () => {
   const base = open().ticket;
 
-  it.each(['pending', 'on_hold', 'solved'] as const)('a customer’s public reply reopens a %s ticket', (status) => {
-    const { ticket, events } = addComment(withStatus(base, status), { body: 'any news?', public: true }, customer, T1, sequentialIds());
-    expect(ticket.status).toBe('open');
-    expect(events.map((e) => e.data)).toEqual([
-      { type: 'comment', body: 'any news?', public: true },
-      { type: 'status_changed', from: status, to: 'open', reason: 'the customer replied' },
-    ]);
-  });
+  it.each(['pending', 'on_hold', 'solved'] as const)(
+    'a customer’s public reply reopens a %s ticket',
+    (status) => {
+      const { ticket, events } = addComment(
+        withStatus(base, status),
+        { body: 'any news?', public: true },
+        customer,
+        T1,
+        sequentialIds(),
+      );
+      expect(ticket.status).toBe('open');
+      expect(events.map((e) => e.data)).toEqual([
+        { type: 'comment', body: 'any news?', public: true },
+        { type: 'status_changed', from: status, to: 'open', reason: 'the customer replied' },
+      ]);
+    },
+  );
 
   it('an internal note changes no status', () => {
-    const { ticket, events } = addComment(withStatus(base, 'pending'), { body: 'ping eng', public: false }, agent, T1, sequentialIds());
+    const { ticket, events } = addComment(
+      withStatus(base, 'pending'),
+      { body: 'ping eng', public: false },
+      agent,
+      T1,
+      sequentialIds(),
+    );
     expect(ticket.status).toBe('pending');
     expect(events).toHaveLength(1);
   });
@@ -168,15 +207,19 @@ describe('comments', () => {
   });
 
   it('nobody comments on a closed ticket', () => {
-    expect(() => addComment(withStatus(base, 'closed'), { body: 'x', public: true }, agent, T1, sequentialIds())).toThrowError(
-      /closed/,
-    );
+    expect(() =>
+      addComment(withStatus(base, 'closed'), { body: 'x', public: true }, agent, T1, sequentialIds()),
+    ).toThrowError(/closed/);
   });
 
   it('the closed ticket only gains a link to its follow-up', () => {
     const closed = { ...withStatus(base, 'closed'), closedAt: T0 };
     const { ticket, events } = linkFollowUp(closed, 12, customer, T1, sequentialIds());
-    expect(ticket).toEqual({ ...closed, links: [{ kind: 'followed_up_by', number: 12 }], version: closed.version + 1 });
+    expect(ticket).toEqual({
+      ...closed,
+      links: [{ kind: 'followed_up_by', number: 12 }],
+      version: closed.version + 1,
+    });
     expect(events.map((e) => e.data)).toEqual([{ type: 'linked', link: 'followed_up_by', number: 12 }]);
   });
 });

@@ -21,12 +21,25 @@ async function call(method: string, path: string, options: EventOptions = {}) {
   return { status: result.statusCode!, headers: result.headers ?? {}, body };
 }
 
-const ticketBody = { subject: 'Refund', comment: { body: 'Please refund order 42' }, requester: { email: 'ann@example.com' } };
+const ticketBody = {
+  subject: 'Refund',
+  comment: { body: 'Please refund order 42' },
+  requester: { email: 'ann@example.com' },
+};
 
-function expectProblem(response: { status: number; headers: Record<string, unknown>; body: any }, status: number, type: string) {
+function expectProblem(
+  response: { status: number; headers: Record<string, unknown>; body: unknown },
+  status: number,
+  type: string,
+) {
   expect(response.status).toBe(status);
   expect(response.headers['content-type']).toBe('application/problem+json');
-  expect(response.body).toMatchObject({ type: `/docs#problem-${type}`, status, title: expect.any(String), detail: expect.any(String) });
+  expect(response.body).toMatchObject({
+    type: `/docs#problem-${type}`,
+    status,
+    title: expect.any(String),
+    detail: expect.any(String),
+  });
 }
 
 describe('the HTTP API contract', () => {
@@ -35,7 +48,25 @@ describe('the HTTP API contract', () => {
     expect(response.status).toBe(201);
     expect(response.headers).toMatchObject({ location: '/v1/tickets/1', etag: '"1"' });
     expect(Object.keys(response.body).sort()).toEqual(
-      ['assignee', 'channel', 'closedAt', 'createdAt', 'customFields', 'group', 'links', 'number', 'priority', 'requester', 'solvedAt', 'status', 'subject', 'tags', 'type', 'updatedAt', 'version'].sort(),
+      [
+        'assignee',
+        'channel',
+        'closedAt',
+        'createdAt',
+        'customFields',
+        'group',
+        'links',
+        'number',
+        'priority',
+        'requester',
+        'solvedAt',
+        'status',
+        'subject',
+        'tags',
+        'type',
+        'updatedAt',
+        'version',
+      ].sort(),
     );
     expect(response.body.requester).toMatchObject({ email: 'ann@example.com', phone: null, name: null });
   });
@@ -55,11 +86,26 @@ describe('the HTTP API contract', () => {
     ['malformed JSON', { rawBody: '{"subject":' }, 400, 'malformed-json'],
     ['an unknown field', { body: { ...ticketBody, colour: 'red' } }, 400, 'invalid-request'],
     ['a wrong type', { body: { ...ticketBody, priority: 7 } }, 400, 'invalid-request'],
-    ['a missing requester identity', { body: { ...ticketBody, requester: { name: 'x' } } }, 400, 'invalid-request'],
+    [
+      'a missing requester identity',
+      { body: { ...ticketBody, requester: { name: 'x' } } },
+      400,
+      'invalid-request',
+    ],
     ['an empty body', { rawBody: '' }, 400, 'invalid-request'],
     ['a JSON array', { rawBody: '[]' }, 400, 'invalid-request'],
-    ['an oversize body', { body: { ...ticketBody, comment: { body: 'x'.repeat(300 * 1024) } } }, 413, 'payload-too-large'],
-    ['a form body', { rawBody: 'a=b', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 415, 'unsupported-media-type'],
+    [
+      'an oversize body',
+      { body: { ...ticketBody, comment: { body: 'x'.repeat(300 * 1024) } } },
+      413,
+      'payload-too-large',
+    ],
+    [
+      'a form body',
+      { rawBody: 'a=b', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+      415,
+      'unsupported-media-type',
+    ],
   ] as const)('rejects %s with a 4xx problem', async (_name, options, status, type) => {
     const response = await call('POST', '/v1/tickets', options as EventOptions);
     expectProblem(response, status, type);
@@ -67,7 +113,9 @@ describe('the HTTP API contract', () => {
   });
 
   it('names every invalid field', async () => {
-    const response = await call('POST', '/v1/tickets', { body: { subject: '', comment: {}, requester: {}, extra: 1 } });
+    const response = await call('POST', '/v1/tickets', {
+      body: { subject: '', comment: {}, requester: {}, extra: 1 },
+    });
     expect(response.body.errors.map((e: { path: string }) => e.path)).toEqual(
       expect.arrayContaining(['subject', 'comment.body', 'requester', '(body)']),
     );
@@ -81,7 +129,11 @@ describe('the HTTP API contract', () => {
   });
 
   it('enforces roles per route', async () => {
-    expectProblem(await call('POST', '/v1/agents', { body: { name: 'A', email: 'a@acme.test' } }), 403, 'forbidden');
+    expectProblem(
+      await call('POST', '/v1/agents', { body: { name: 'A', email: 'a@acme.test' } }),
+      403,
+      'forbidden',
+    );
     expectProblem(await call('GET', '/v1/tickets', { auth: channel }), 403, 'forbidden');
     expectProblem(await call('POST', '/v1/tickets', { body: ticketBody, auth: null }), 401, 'unauthorized');
     expectProblem(await call('POST', '/v1/tenants', { body: { name: 'x' }, auth: admin }), 403, 'forbidden');
@@ -90,10 +142,24 @@ describe('the HTTP API contract', () => {
 
   it('PATCH honours If-Match and rejects invalid transitions with the reason', async () => {
     await call('POST', '/v1/tickets', { body: ticketBody });
-    const ok = await call('PATCH', '/v1/tickets/1', { body: { status: 'open' }, headers: { 'if-match': '"1"' } });
+    const ok = await call('PATCH', '/v1/tickets/1', {
+      body: { status: 'open' },
+      headers: { 'if-match': '"1"' },
+    });
     expect(ok).toMatchObject({ status: 200, headers: { etag: '"2"' } });
-    expectProblem(await call('PATCH', '/v1/tickets/1', { body: { priority: 'low' }, headers: { 'if-match': '"1"' } }), 412, 'version-mismatch');
-    expectProblem(await call('PATCH', '/v1/tickets/1', { body: { priority: 'low' }, headers: { 'if-match': 'yesterday' } }), 400, 'invalid-request');
+    expectProblem(
+      await call('PATCH', '/v1/tickets/1', { body: { priority: 'low' }, headers: { 'if-match': '"1"' } }),
+      412,
+      'version-mismatch',
+    );
+    expectProblem(
+      await call('PATCH', '/v1/tickets/1', {
+        body: { priority: 'low' },
+        headers: { 'if-match': 'yesterday' },
+      }),
+      400,
+      'invalid-request',
+    );
     const back = await call('PATCH', '/v1/tickets/1', { body: { status: 'new' } });
     expectProblem(back, 422, 'invalid-transition');
     expect(back.body.detail).toMatch(/never goes back to new/);
@@ -102,9 +168,14 @@ describe('the HTTP API contract', () => {
 
   it('comments, then shows them on the timeline oldest first', async () => {
     await call('POST', '/v1/tickets', { body: ticketBody });
-    const comment = await call('POST', '/v1/tickets/1/comments', { body: { body: 'Looking into it', public: false } });
+    const comment = await call('POST', '/v1/tickets/1/comments', {
+      body: { body: 'Looking into it', public: false },
+    });
     expect(comment.status).toBe(201);
-    expect(comment.body.comment).toMatchObject({ type: 'comment', data: { body: 'Looking into it', public: false } });
+    expect(comment.body.comment).toMatchObject({
+      type: 'comment',
+      data: { body: 'Looking into it', public: false },
+    });
     const timeline = await call('GET', '/v1/tickets/1/timeline?limit=2');
     expect(timeline.body.items.map((e: { type: string }) => e.type)).toEqual(['created', 'comment']);
     const rest = await call('GET', `/v1/tickets/1/timeline?cursor=${timeline.body.nextCursor}`);
@@ -118,10 +189,19 @@ describe('the HTTP API contract', () => {
   });
 
   it('lets the operator create a tenant whose admin key is returned once', async () => {
-    const response = await call('POST', '/v1/tenants', { body: { id: 'globex', name: 'Globex' }, auth: { tenantId: '', role: 'operator' } });
+    const response = await call('POST', '/v1/tenants', {
+      body: { id: 'globex', name: 'Globex' },
+      auth: { tenantId: '', role: 'operator' },
+    });
     expect(response.status).toBe(201);
-    expect(response.body).toMatchObject({ tenant: { id: 'globex', name: 'Globex' }, apiKey: { role: 'admin', secret: expect.any(String) } });
-    const again = await call('POST', '/v1/tenants', { body: { id: 'globex', name: 'Globex' }, auth: { tenantId: '', role: 'operator' } });
+    expect(response.body).toMatchObject({
+      tenant: { id: 'globex', name: 'Globex' },
+      apiKey: { role: 'admin', secret: expect.any(String) },
+    });
+    const again = await call('POST', '/v1/tenants', {
+      body: { id: 'globex', name: 'Globex' },
+      auth: { tenantId: '', role: 'operator' },
+    });
     expectProblem(again, 409, 'conflict');
   });
 
@@ -135,7 +215,11 @@ describe('the HTTP API contract', () => {
   });
 
   it('turns an unexpected failure into a logged 500 problem', async () => {
-    const broken = makeApi({ ...memoryPorts(), tickets: { get: () => Promise.reject(new Error('disk on fire')) } as never }, logger, 'x');
+    const broken = makeApi(
+      { ...memoryPorts(), tickets: { get: () => Promise.reject(new Error('disk on fire')) } as never },
+      logger,
+      'x',
+    );
     const response = await broken(apiEvent('GET', '/v1/tickets/1', { auth: agent }));
     expect(response.statusCode).toBe(500);
     expect(JSON.parse(response.body as string).detail).not.toMatch(/disk on fire/);
