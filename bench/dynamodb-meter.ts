@@ -27,6 +27,7 @@ export interface Reading {
 
 export function meter(client: DynamoDBDocumentClient) {
   let reading: Reading = { roundTrips: 0, commands: [], readUnits: 0, writeUnits: 0 };
+  client.middlewareStack.remove('benchMeter');
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const command = String(context.commandName)

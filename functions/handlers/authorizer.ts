@@ -3,7 +3,7 @@ import type {
   APIGatewaySimpleAuthorizerWithContextResult,
 } from 'aws-lambda';
 import { DynamoDbApiKeyStore } from '../adapters/dynamodb/access-stores.ts';
-import { documentClient, tableNamesFromEnv } from '../adapters/dynamodb/client.ts';
+import { documentClient, tableName } from '../adapters/dynamodb/client.ts';
 import { makeOperatorKeySource } from '../adapters/operator-key.ts';
 import { apiKeySecrets } from '../adapters/secrets.ts';
 import { makeAuthenticate } from '../core/use-cases/access.ts';
@@ -11,7 +11,7 @@ import type { AuthorizerContext } from '../http/request.ts';
 import { logger } from './logger.ts';
 
 const authenticate = makeAuthenticate({
-  apiKeys: new DynamoDbApiKeyStore(documentClient, tableNamesFromEnv()),
+  apiKeys: new DynamoDbApiKeyStore(documentClient, { main: tableName('main') }),
   secrets: apiKeySecrets,
   operator: makeOperatorKeySource(),
 });

@@ -35,7 +35,7 @@ const toKey = (item: Record<string, unknown>) => withoutStorageAttributes<ApiKey
 export class DynamoDbApiKeyStore implements ApiKeyStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
-    private readonly tables: TableNames,
+    private readonly tables: Pick<TableNames, 'main'>,
   ) {}
 
   async create(key: ApiKey, secretHash: string): Promise<void> {
@@ -89,7 +89,7 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
 export class DynamoDbTenantStore implements TenantStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
-    private readonly tables: TableNames,
+    private readonly tables: Pick<TableNames, 'main'>,
   ) {}
 
   async create(tenant: Tenant, adminKey: ApiKey, secretHash: string): Promise<void> {

@@ -15,11 +15,14 @@ export interface TableNames {
   readonly idempotency: string;
 }
 
+/** The physical name of one table, from the variable the topology names (set by CDK and by `npm start`). */
+export function tableName(table: keyof typeof tables, environment: NodeJS.ProcessEnv = process.env): string {
+  const envVar = tables[table].envVar;
+  const value = environment[envVar];
+  if (!value) throw new Error(`${envVar} is not set`);
+  return value;
+}
+
 export function tableNamesFromEnv(environment: NodeJS.ProcessEnv = process.env): TableNames {
-  const read = (envVar: string) => {
-    const value = environment[envVar];
-    if (!value) throw new Error(`${envVar} is not set`);
-    return value;
-  };
-  return { main: read(tables.main.envVar), idempotency: read(tables.idempotency.envVar) };
+  return { main: tableName('main', environment), idempotency: tableName('idempotency', environment) };
 }

@@ -20,7 +20,7 @@ export function customerIdFor(tenantId: string, kind: 'email' | 'phone', value: 
 export class DynamoDbCustomerStore implements CustomerStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
-    private readonly tables: TableNames,
+    private readonly tables: Pick<TableNames, 'main'>,
   ) {}
 
   /**

@@ -27,7 +27,7 @@ const emailTaken = (email: string) =>
 export class DynamoDbAgentStore implements AgentStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
-    private readonly tables: TableNames,
+    private readonly tables: Pick<TableNames, 'main'>,
   ) {}
 
   async create(agent: Agent): Promise<void> {
@@ -99,7 +99,7 @@ export class DynamoDbAgentStore implements AgentStore {
 export class DynamoDbGroupStore implements GroupStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
-    private readonly tables: TableNames,
+    private readonly tables: Pick<TableNames, 'main'>,
   ) {}
 
   async create(group: Group): Promise<void> {
@@ -137,7 +137,7 @@ export class DynamoDbGroupStore implements GroupStore {
 export class DynamoDbCustomFieldStore implements CustomFieldStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
-    private readonly tables: TableNames,
+    private readonly tables: Pick<TableNames, 'main'>,
   ) {}
 
   async create(tenantId: string, definition: CustomFieldDefinition): Promise<void> {

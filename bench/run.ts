@@ -1,0 +1,79 @@
+/**
+ * `npm run bench`: every figure of the README's performance table, measured on this machine as ratios
+ * against a baseline taken in the same run (the machine is shared and noisy; absolute numbers are not
+ * comparable between runs, ratios are). Writes bench/results.json and prints the table as Markdown.
+ *
+ *   npm run bench                       all benchmarks
+ *   npm run bench -- bundles operations only those (bundles, operations, listing, throughput)
+ */
+import { writeFileSync } from 'node:fs';
+import { measureBundles } from './bundles.ts';
+import { measureListingScale } from './listing-scale.ts';
+import { measureOperations } from './operations.ts';
+import { measureThroughput } from './throughput.ts';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+const TARGETS = { bundleBytes: 500 * 1024, initRatio: 1.5, listingRatio: 1.3, throughputRatio: 0.7 };
+const selected = new Set(process.argv.slice(2));
+const wants = (name: string) => selected.size === 0 || selected.has(name);
+const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
+const results: Record<string, unknown> = { measuredAt: new Date().toISOString(), node: process.version, targets: TARGETS };
+const lines: string[] = [];
+
+if (wants('bundles')) {
+  console.error('bundles: building and timing module init…');
+  const bundles = await measureBundles();
+  results.bundles = bundles;
+  lines.push('| function | bundle | init (fresh node) | bare `node -e 0` | init ratio | targets (< 500 KB, < 1.5×) |');
+  lines.push('|---|---|---|---|---|---|');
+  for (const b of bundles) {
+    const ok = b.bytes < TARGETS.bundleBytes && b.ratio < TARGETS.initRatio;
+    lines.push(
+      `| ${b.name} | ${(b.bytes / 1024).toFixed(0)} KB | ${b.initMs} ms | ${b.bareNodeMs} ms | ${b.ratio}× | size ${verdict(b.bytes < TARGETS.bundleBytes)}, init ${verdict(b.ratio < TARGETS.initRatio)}${ok ? '' : ''} |`,
+    );
+  }
+  lines.push('');
+}
+
+if (wants('operations')) {
+  console.error('operations: round trips and capacity per API operation…');
+  const operations = await measureOperations();
+  results.operations = operations;
+  lines.push('| operation | DynamoDB round trips | calls | read units | write units |');
+  lines.push('|---|---|---|---|---|');
+  for (const o of operations) {
+    lines.push(`| ${o.operation} | ${o.roundTrips} | ${o.commands.join(', ')} | ${o.readUnits} | ${o.writeUnits} |`);
+  }
+  lines.push('');
+}
+
+if (wants('listing')) {
+  console.error('listing: loading 1,000 then 50,000 tickets (a minute or two)…');
+  const listing = await measureListingScale();
+  const [small, large] = listing as [(typeof listing)[0], (typeof listing)[0]];
+  const ratio = large.medianMs / small.medianMs;
+  results.listing = { sizes: listing, latencyRatio: ratio };
+  lines.push('| queue listing (group + status, 25 per page) | median | p99 | read units |');
+  lines.push('|---|---|---|---|');
+  for (const l of listing) lines.push(`| ${l.tickets.toLocaleString('en')} tickets | ${l.medianMs} ms | ${l.p99Ms} ms | ${l.readUnits} |`);
+  lines.push(
+    `| **ratio 50,000 / 1,000** | **${ratio.toFixed(2)}×** (target < 1.3: ${verdict(ratio < TARGETS.listingRatio)}) | | read units ${small.readUnits} → ${large.readUnits} |`,
+  );
+  lines.push('');
+}
+
+if (wants('throughput')) {
+  console.error('throughput: 16 clients creating tickets over HTTP vs raw transactions…');
+  const throughput = await measureThroughput();
+  results.throughput = throughput;
+  lines.push('| local throughput (16 concurrent clients) | per second |');
+  lines.push('|---|---|');
+  lines.push(`| tickets created over HTTP (whole local runtime) | ${throughput.httpTicketsPerSecond} |`);
+  lines.push(`| raw TransactWriteItems of the same items | ${throughput.rawTransactionsPerSecond} |`);
+  lines.push(`| **ratio** | **${throughput.ratio}** (target ≥ 0.7: ${verdict(throughput.ratio >= TARGETS.throughputRatio)}) |`);
+  lines.push('');
+}
+
+writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
+console.log(lines.join('\n'));
