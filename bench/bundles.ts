@@ -29,6 +29,7 @@ const ENV = {
   AWS_ACCESS_KEY_ID: 'bench',
   AWS_SECRET_ACCESS_KEY: 'bench',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  NODE_OPTIONS: bundling.nodeOptions,
 };
 
 function timeProcess(args: string[]): number {

@@ -4,8 +4,8 @@
  * should not grow with the table; the ratio shows it.
  */
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ticketItem } from '../functions/adapters/dynamodb/ticket-items.ts';
 import { makeDynamoDbPorts } from '../functions/adapters/dynamodb/ports.ts';
+import { ticketItem } from '../functions/adapters/dynamodb/ticket-items.ts';
 import type { Status, Ticket } from '../functions/core/model.ts';
 import { meter } from './dynamodb-meter.ts';
 import { benchDynamoDb } from './local-dynamodb.ts';
@@ -15,7 +15,18 @@ const TENANT = 'bench';
 const QUEUE = { group: 'grp_0', status: 'open' as Status };
 /** The measured queue holds this many tickets at both sizes, so every read returns full pages. */
 const QUEUE_SIZE = 100;
-const FILLER_STATUSES: Status[] = ['closed', 'closed', 'closed', 'closed', 'closed', 'closed', 'solved', 'pending', 'new', 'open'];
+const FILLER_STATUSES: Status[] = [
+  'closed',
+  'closed',
+  'closed',
+  'closed',
+  'closed',
+  'closed',
+  'solved',
+  'pending',
+  'new',
+  'open',
+];
 
 function syntheticTicket(number: number, status: Status, group: string): Ticket {
   const at = new Date(Date.UTC(2026, 0, 1) + number * 60_000).toISOString();
@@ -94,7 +105,12 @@ export async function measureListingScale(sizes = [1_000, 50_000], reads = 60): 
           units = m.read().readUnits;
         }
       }
-      figures.push({ tickets: size, medianMs: round(median(latencies)), p99Ms: round(percentile(latencies, 99)), readUnits: units });
+      figures.push({
+        tickets: size,
+        medianMs: round(median(latencies)),
+        p99Ms: round(percentile(latencies, 99)),
+        readUnits: units,
+      });
     }
     return figures;
   } finally {

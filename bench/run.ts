@@ -18,14 +18,20 @@ const TARGETS = { bundleBytes: 500 * 1024, initRatio: 1.5, listingRatio: 1.3, th
 const selected = new Set(process.argv.slice(2));
 const wants = (name: string) => selected.size === 0 || selected.has(name);
 const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
-const results: Record<string, unknown> = { measuredAt: new Date().toISOString(), node: process.version, targets: TARGETS };
+const results: Record<string, unknown> = {
+  measuredAt: new Date().toISOString(),
+  node: process.version,
+  targets: TARGETS,
+};
 const lines: string[] = [];
 
 if (wants('bundles')) {
   console.error('bundles: building and timing module init…');
   const bundles = await measureBundles();
   results.bundles = bundles;
-  lines.push('| function | bundle | init (fresh node) | bare `node -e 0` | init ratio | targets (< 500 KB, < 1.5×) |');
+  lines.push(
+    '| function | bundle | init (fresh node) | bare `node -e 0` | init ratio | targets (< 500 KB, < 1.5×) |',
+  );
   lines.push('|---|---|---|---|---|---|');
   for (const b of bundles) {
     const ok = b.bytes < TARGETS.bundleBytes && b.ratio < TARGETS.initRatio;
@@ -43,7 +49,9 @@ if (wants('operations')) {
   lines.push('| operation | DynamoDB round trips | calls | read units | write units |');
   lines.push('|---|---|---|---|---|');
   for (const o of operations) {
-    lines.push(`| ${o.operation} | ${o.roundTrips} | ${o.commands.join(', ')} | ${o.readUnits} | ${o.writeUnits} |`);
+    lines.push(
+      `| ${o.operation} | ${o.roundTrips} | ${o.commands.join(', ')} | ${o.readUnits} | ${o.writeUnits} |`,
+    );
   }
   lines.push('');
 }
@@ -56,7 +64,10 @@ if (wants('listing')) {
   results.listing = { sizes: listing, latencyRatio: ratio };
   lines.push('| queue listing (group + status, 25 per page) | median | p99 | read units |');
   lines.push('|---|---|---|---|');
-  for (const l of listing) lines.push(`| ${l.tickets.toLocaleString('en')} tickets | ${l.medianMs} ms | ${l.p99Ms} ms | ${l.readUnits} |`);
+  for (const l of listing)
+    lines.push(
+      `| ${l.tickets.toLocaleString('en')} tickets | ${l.medianMs} ms | ${l.p99Ms} ms | ${l.readUnits} |`,
+    );
   lines.push(
     `| **ratio 50,000 / 1,000** | **${ratio.toFixed(2)}×** (target < 1.3: ${verdict(ratio < TARGETS.listingRatio)}) | | read units ${small.readUnits} → ${large.readUnits} |`,
   );
@@ -71,7 +82,9 @@ if (wants('throughput')) {
   lines.push('|---|---|');
   lines.push(`| tickets created over HTTP (whole local runtime) | ${throughput.httpTicketsPerSecond} |`);
   lines.push(`| raw TransactWriteItems of the same items | ${throughput.rawTransactionsPerSecond} |`);
-  lines.push(`| **ratio** | **${throughput.ratio}** (target ≥ 0.7: ${verdict(throughput.ratio >= TARGETS.throughputRatio)}) |`);
+  lines.push(
+    `| **ratio** | **${throughput.ratio}** (target ≥ 0.7: ${verdict(throughput.ratio >= TARGETS.throughputRatio)}) |`,
+  );
   lines.push('');
 }
 

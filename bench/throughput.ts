@@ -44,7 +44,10 @@ export async function measureThroughput(seconds = 8): Promise<ThroughputFigures>
   const dataDir = mkdtempSync(join(tmpdir(), 'deskless-bench-'));
   const runtime = await startLocalRuntime({ dataDir, inMemory: true, port: 0 });
   try {
-    const headers = { authorization: `Bearer ${runtime.state.adminApiKey}`, 'content-type': 'application/json' };
+    const headers = {
+      authorization: `Bearer ${runtime.state.adminApiKey}`,
+      'content-type': 'application/json',
+    };
     const create = async (i: number) => {
       const response = await fetch(`${runtime.apiUrl}/v1/tickets`, {
         method: 'POST',
@@ -55,11 +58,16 @@ export async function measureThroughput(seconds = 8): Promise<ThroughputFigures>
           requester: { email: `customer${i % 200}@example.com` },
         }),
       });
-      if (response.status !== 201) throw new Error(`create failed: ${response.status} ${await response.text()}`);
+      if (response.status !== 201)
+        throw new Error(`create failed: ${response.status} ${await response.text()}`);
     };
 
     const client = DynamoDBDocumentClient.from(
-      new DynamoDBClient({ endpoint: runtime.endpoints.dynamodb, region: localRegion, credentials: localCredentials }),
+      new DynamoDBClient({
+        endpoint: runtime.endpoints.dynamodb,
+        region: localRegion,
+        credentials: localCredentials,
+      }),
       { marshallOptions: { removeUndefinedValues: true } },
     );
     const table = 'deskless-main';
@@ -71,7 +79,12 @@ export async function measureThroughput(seconds = 8): Promise<ThroughputFigures>
           number: i + 1,
           subject: `Raw ${i}`,
           comment: { body: 'The app crashes when I open the settings page.', public: true },
-          requester: { id: `cus_${i % 200}`, email: `customer${i % 200}@example.com`, phone: null, name: null },
+          requester: {
+            id: `cus_${i % 200}`,
+            email: `customer${i % 200}@example.com`,
+            phone: null,
+            name: null,
+          },
           channel: 'api',
         },
         { type: 'agent', id: 'agt' },

@@ -407,6 +407,8 @@ export const bundling = {
   sourcemap: true,
   sourcesContent: false,
   mainFields: ['module', 'main'],
+  /** Stack traces in the logs point into the sources; the maps hold no source text, to stay small. */
+  nodeOptions: '--enable-source-maps',
   banner:
     "import { createRequire as __desklessCreateRequire } from 'node:module';" +
     'const require = __desklessCreateRequire(import.meta.url);',

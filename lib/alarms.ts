@@ -35,7 +35,10 @@ export function addAlarm(scope: Construct, id: string, options: AlarmOptions): A
 /** A message in a DLQ is a lost effect until someone redrives it: one is enough to page. */
 export function addDeadLetterAlarm(scope: Construct, id: string, dlq: IQueue, what: string, topic: ITopic) {
   return addAlarm(scope, id, {
-    metric: dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+    metric: dlq.metricApproximateNumberOfMessagesVisible({
+      period: Duration.minutes(1),
+      statistic: 'Maximum',
+    }),
     description: `${what} has messages in its dead-letter queue; inspect them, fix the cause, then redrive.`,
     above: 0,
     topic,

@@ -13,7 +13,9 @@ const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,19}$/;
 export function readConfig(scope: Construct): DesklessConfig {
   const stage = optionalString(scope, 'deskless:stage') ?? 'prod';
   if (!STAGE_PATTERN.test(stage)) {
-    throw new Error(`deskless:stage must match ${STAGE_PATTERN} (lowercase, starts with a letter), got "${stage}"`);
+    throw new Error(
+      `deskless:stage must match ${STAGE_PATTERN} (lowercase, starts with a letter), got "${stage}"`,
+    );
   }
   const alarmEmail = optionalString(scope, 'deskless:alarmEmail');
   if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) {

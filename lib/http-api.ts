@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { type Duration, Validations } from 'aws-cdk-lib';
 import { AccessLogField, AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -60,7 +60,10 @@ export class DesklessHttpApi extends Construct {
       createDefaultStage: false,
       defaultIntegration: integration,
     });
-    acknowledgePublic(this.api.node.findChild('DefaultRoute'), 'the $default catch-all answers only 404 problem+json');
+    acknowledgePublic(
+      this.api.node.findChild('DefaultRoute'),
+      'the $default catch-all answers only 404 problem+json',
+    );
 
     for (const route of props.routes) {
       const isPublic = route.roles.length === 0;
@@ -70,7 +73,8 @@ export class DesklessHttpApi extends Construct {
         integration,
         authorizer: isPublic ? undefined : authorizer,
       });
-      if (isPublic && created) acknowledgePublic(created, `${route.operationId} is public by design (${route.summary})`);
+      if (isPublic && created)
+        acknowledgePublic(created, `${route.operationId} is public by design (${route.summary})`);
     }
 
     this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH });
@@ -78,7 +82,10 @@ export class DesklessHttpApi extends Construct {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
-      accessLogSettings: { destination: new LogGroupLogDestination(this.accessLogs), format: ACCESS_LOG_FORMAT },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogs),
+        format: ACCESS_LOG_FORMAT,
+      },
     });
   }
 

@@ -48,12 +48,6 @@ export class StatefulStack extends Stack implements StatefulResources {
       enforceSSL: true,
     });
     if (props.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
-    Validations.of(this.alarmTopic).acknowledge({
-      id: 'AwsSolutions-SNS2',
-      reason:
-        'CloudWatch alarms cannot publish to a topic encrypted with the AWS managed SNS key, and alarm ' +
-        'notifications carry only alarm names and states, no ticket or customer data.',
-    });
 
     const built: Partial<Record<TableKey, Table>> = {};
     for (const key of Object.keys(tables) as TableKey[]) built[key] = tableFromDefinition(this, tables[key]);
@@ -90,7 +84,7 @@ export class StatefulStack extends Stack implements StatefulResources {
       this,
       'OutboxDeadLetterAlarm',
       this.outboxDeadLetterQueue,
-      'The outbox dispatcher (domain events were not published)',
+      'The outbox dispatcher (unpublished domain events; the stream keeps their records only 24 hours)',
       this.alarmTopic,
     );
 

@@ -1,4 +1,12 @@
-import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  CfnOutput,
+  CrossStackReferences,
+  Duration,
+  ReferenceStrength,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
@@ -6,6 +14,7 @@ import {
   authorizerCacheSeconds,
   env,
   eventBus,
+  type FunctionDefinition,
   type FunctionName,
   functions,
   outbox,
@@ -16,8 +25,8 @@ import {
 import { addAlarm } from './alarms.ts';
 import { DesklessHttpApi } from './http-api.ts';
 import { pascal } from './names.ts';
-import { grantItemAccess } from './table-access.ts';
 import type { StatefulResources } from './stateful-stack.ts';
+import { grantItemAccess } from './table-access.ts';
 import { TopologyFunction } from './topology-function.ts';
 
 export interface StatelessStackProps extends StackProps {
@@ -32,6 +41,10 @@ export class StatelessStack extends Stack {
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
+    // Read the stateful stack's outputs (Fn::GetStackOutput) instead of importing its exports: an export in
+    // use can never be removed, so dropping a queue from topology.ts would deadlock both stacks. The
+    // stateful resources are retained and deletion-protected, which is the safety strong references add.
+    CrossStackReferences.of(this).consume(ReferenceStrength.WEAK);
     const { stateful, stage } = props;
 
     const built: Partial<Record<FunctionName, TopologyFunction>> = {};
@@ -58,12 +71,15 @@ export class StatelessStack extends Stack {
       description: 'Secrets Manager secret holding the operator API key',
     });
     new CfnOutput(this, 'TableName', { value: stateful.tables.main.tableName, description: 'Main table' });
-    new CfnOutput(this, 'EventBusName', { value: stateful.eventBus.eventBusName, description: 'Domain event bus' });
+    new CfnOutput(this, 'EventBusName', {
+      value: stateful.eventBus.eventBusName,
+      description: 'Domain event bus',
+    });
   }
 
   /** Environment and grants follow from what topology.ts says the function touches, and nothing more. */
   private buildFunction(name: FunctionName, stage: string, stateful: StatefulResources): TopologyFunction {
-    const definition = functions[name];
+    const definition: FunctionDefinition = functions[name];
     const environment: Record<string, string> = {
       [env.stage]: stage,
       POWERTOOLS_SERVICE_NAME: 'deskless',
@@ -71,10 +87,10 @@ export class StatelessStack extends Stack {
     for (const tableKey of definition.tables) {
       environment[tables[tableKey].envVar] = stateful.tables[tableKey].tableName;
     }
-    if ('publishesEvents' in definition && definition.publishesEvents) {
+    if (definition.publishesEvents) {
       environment[eventBus.envVar] = stateful.eventBus.eventBusName;
     }
-    if ('readsOperatorKey' in definition && definition.readsOperatorKey) {
+    if (definition.readsOperatorKey) {
       environment[env.operatorKeySecretArn] = stateful.operatorKey.secretArn;
     }
 
@@ -82,10 +98,10 @@ export class StatelessStack extends Stack {
     for (const tableKey of definition.tables) {
       grantItemAccess(stateful.tables[tableKey], tables[tableKey], fn.function);
     }
-    if ('publishesEvents' in definition && definition.publishesEvents) {
+    if (definition.publishesEvents) {
       stateful.eventBus.grantPutEventsTo(fn.function);
     }
-    if ('readsOperatorKey' in definition && definition.readsOperatorKey) {
+    if (definition.readsOperatorKey) {
       stateful.operatorKey.grantRead(fn.function);
     }
     return fn;
@@ -154,7 +170,8 @@ export class StatelessStack extends Stack {
     }
     addAlarm(this, 'Api5xxAlarm', {
       metric: this.httpApi.api.metricServerError(fiveMinutes),
-      description: 'The HTTP API answered 5xx; every bad input should be a 4xx, so this is a bug or an outage.',
+      description:
+        'The HTTP API answered 5xx; every bad input should be a 4xx, so this is a bug or an outage.',
       above: 0,
       topic,
     });

@@ -52,6 +52,12 @@ export class SubscriberQueue extends Construct {
       targets: [new SqsQueue(this.queue, { deadLetterQueue: this.deadLetterQueue })],
     });
 
-    addDeadLetterAlarm(this, 'DeadLetterAlarm', this.deadLetterQueue, `queue "${definition.name}"`, props.alarmTopic);
+    addDeadLetterAlarm(
+      this,
+      'DeadLetterAlarm',
+      this.deadLetterQueue,
+      `queue "${definition.name}"`,
+      props.alarmTopic,
+    );
   }
 }

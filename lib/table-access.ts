@@ -1,5 +1,5 @@
-import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { TableDefinition } from '../functions/topology.ts';
 
 /**
@@ -26,6 +26,9 @@ export function grantItemAccess(table: ITable, definition: TableDefinition, gran
   return Grant.addToPrincipal({
     grantee,
     actions: ITEM_ACTIONS,
-    resourceArns: [table.tableArn, ...definition.indexes.map((index) => `${table.tableArn}/index/${index.name}`)],
+    resourceArns: [
+      table.tableArn,
+      ...definition.indexes.map((index) => `${table.tableArn}/index/${index.name}`),
+    ],
   });
 }

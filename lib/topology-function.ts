@@ -4,16 +4,8 @@ import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { FunctionDefinition } from '../functions/topology.ts';
+import { bundling, type FunctionDefinition } from '../functions/topology.ts';
 import { fromRepoRoot } from './repo-path.ts';
-
-/**
- * ESM bundles have no `require`; some CommonJS dependencies call it anyway (for Node built-ins). The alias
- * keeps the banner from clashing with a `createRequire` import in the bundle itself.
- */
-const REQUIRE_SHIM =
-  "import { createRequire as __desklessCreateRequire } from 'node:module';" +
-  'const require = __desklessCreateRequire(import.meta.url);';
 
 export interface TopologyFunctionProps {
   readonly definition: FunctionDefinition;
@@ -52,24 +44,21 @@ export class TopologyFunction extends Construct {
       logGroup: this.logGroup,
       depsLockFilePath: fromRepoRoot('package-lock.json'),
       environment: {
-        // Source maps are only worth shipping if stack traces use them.
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: bundling.nodeOptions,
         ...props.environment,
       },
+      // Shared with the benchmark (topology.ts), so the measured bundles are the deployed ones.
       bundling: {
         format: OutputFormat.ESM,
-        minify: true,
-        sourceMap: true,
-        // Stack traces need the mappings, not a copy of the sources: keeps the asset small.
-        sourcesContent: false,
-        target: 'node24',
-        mainFields: ['module', 'main'],
-        banner: REQUIRE_SHIM,
-        // The runtime's AWS SDK is whatever version Lambda ships that day; bundling ours pins it.
+        minify: bundling.minify,
+        sourceMap: bundling.sourcemap,
+        sourcesContent: bundling.sourcesContent,
+        target: bundling.target,
+        mainFields: [...bundling.mainFields],
+        banner: bundling.banner,
         externalModules: [],
         forceDockerBundling: false,
       },
     });
   }
-
 }

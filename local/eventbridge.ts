@@ -136,7 +136,10 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
     }
     const size = entries.reduce<number>((total, entry) => total + entrySize(entry as PutEventsEntry), 0);
     if (size > maxRequestEntriesBytes) {
-      throw new ClientError('ValidationException', 'Total size of the entries in the request is over the limit.');
+      throw new ClientError(
+        'ValidationException',
+        'Total size of the entries in the request is over the limit.',
+      );
     }
     const results = entries.map((entry: PutEventsEntry): EntryResult => {
       const invalid = validate(entry);
@@ -173,7 +176,8 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
       const detailType = url.searchParams.get('detail-type');
       const source = url.searchParams.get('source');
       const events = recorded.filter(
-        (event) => (!detailType || event['detail-type'] === detailType) && (!source || event.source === source),
+        (event) =>
+          (!detailType || event['detail-type'] === detailType) && (!source || event.source === source),
       );
       return sendJson(response, 200, { events }, 'application/json');
     }
@@ -191,7 +195,10 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
     }
     try {
       if (target !== 'AWSEvents.PutEvents') {
-        throw new ClientError('UnknownOperationException', `${target} is not supported by the local EventBridge`);
+        throw new ClientError(
+          'UnknownOperationException',
+          `${target} is not supported by the local EventBridge`,
+        );
       }
       let body: unknown;
       try {
@@ -256,12 +263,16 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
 function validate(entry: PutEventsEntry): EntryResult | undefined {
   for (const field of ['Source', 'DetailType', 'Detail'] as const) {
     if (typeof entry[field] !== 'string' || entry[field] === '') {
-      return { ErrorCode: 'InvalidArgument', ErrorMessage: `Parameter ${field} is not valid. Reason: ${field} is a required argument.` };
+      return {
+        ErrorCode: 'InvalidArgument',
+        ErrorMessage: `Parameter ${field} is not valid. Reason: ${field} is a required argument.`,
+      };
     }
   }
   try {
     const detail: unknown = JSON.parse(entry.Detail as string);
-    if (detail === null || typeof detail !== 'object' || Array.isArray(detail)) throw new Error('not an object');
+    if (detail === null || typeof detail !== 'object' || Array.isArray(detail))
+      throw new Error('not an object');
   } catch {
     return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
   }
@@ -282,7 +293,8 @@ function entrySize(entry: PutEventsEntry): number {
 
 /** The SDK sends `Time` as epoch seconds; the envelope carries it as ISO-8601 without milliseconds. */
 function eventTime(time: unknown): string {
-  const millis = typeof time === 'number' ? time * 1000 : typeof time === 'string' ? Date.parse(time) : Number.NaN;
+  const millis =
+    typeof time === 'number' ? time * 1000 : typeof time === 'string' ? Date.parse(time) : Number.NaN;
   const date = Number.isFinite(millis) ? new Date(millis) : new Date();
   return `${date.toISOString().slice(0, 19)}Z`;
 }

@@ -20,7 +20,11 @@ export class LambdaTimeoutError extends Error {
   }
 }
 
-export function lambdaContext(fn: LocalFunction, deadline: number, requestId: string = randomUUID()): Context {
+export function lambdaContext(
+  fn: LocalFunction,
+  deadline: number,
+  requestId: string = randomUUID(),
+): Context {
   const functionName = `${localPrefix}-${fn.name}`;
   const unsupported = () => {
     throw new Error('callback-style completion is not supported; return a promise');

@@ -17,11 +17,13 @@ const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 4
 export function consoleLog(options: { level?: LogLevel; prefix?: string } = {}): LocalLog {
   const threshold = rank[options.level ?? 'info'];
   const prefix = options.prefix ?? 'deskless-local';
-  const write = (level: Exclude<LogLevel, 'silent'>) => (message: string, fields?: Record<string, unknown>) => {
-    if (rank[level] < threshold) return;
-    const detail = fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields, errorReplacer)}` : '';
-    process.stderr.write(`[${prefix}] ${level.toUpperCase()} ${message}${detail}\n`);
-  };
+  const write =
+    (level: Exclude<LogLevel, 'silent'>) => (message: string, fields?: Record<string, unknown>) => {
+      if (rank[level] < threshold) return;
+      const detail =
+        fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields, errorReplacer)}` : '';
+      process.stderr.write(`[${prefix}] ${level.toUpperCase()} ${message}${detail}\n`);
+    };
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 }
 

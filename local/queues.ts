@@ -51,7 +51,11 @@ export async function startLocalQueues(options: LocalQueuesOptions = {}): Promis
   const endpoint = `http://127.0.0.1:${server.port}`;
   const sqs = new SQSClient({ endpoint, region: localRegion, credentials: localCredentials });
   try {
-    const queues = await ensureQueues(sqs, options.prefix ?? localPrefix, options.definitions ?? topologyQueues);
+    const queues = await ensureQueues(
+      sqs,
+      options.prefix ?? localPrefix,
+      options.definitions ?? topologyQueues,
+    );
     log.debug('fauxqs started', { endpoint, queues: queues.map((queue) => queue.name) });
     let stopped: Promise<void> | undefined;
     return {
@@ -89,7 +93,10 @@ export async function ensureQueues(
     const dlqArn = await queueArn(sqs, dlqUrl);
     const url = await createQueue(sqs, name, {
       VisibilityTimeout: String(definition.visibilityTimeoutSeconds),
-      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: definition.maxReceiveCount }),
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: dlqArn,
+        maxReceiveCount: definition.maxReceiveCount,
+      }),
     });
     created.push({ definition, name, url, arn: await queueArn(sqs, url), dlqName, dlqUrl, dlqArn });
   }
@@ -103,7 +110,11 @@ export function queueRules(queues: readonly LocalQueue[]): QueueRule[] {
     .map((queue) => ({ name: queue.name, detailTypes: queue.definition.events, queueUrl: queue.url }));
 }
 
-async function createQueue(sqs: SQSClient, name: string, attributes: Record<string, string>): Promise<string> {
+async function createQueue(
+  sqs: SQSClient,
+  name: string,
+  attributes: Record<string, string>,
+): Promise<string> {
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
   if (!QueueUrl) throw new Error(`CreateQueue ${name} returned no URL`);
   return QueueUrl;

@@ -14,7 +14,7 @@ import { localRegion } from './aws-env.ts';
 import { invokeLambda, type LambdaHandler, type LocalFunction } from './lambda-invoke.ts';
 import { type LocalLog, silentLog } from './log.ts';
 
-export type SqsConsumer = LambdaHandler<SQSEvent, SQSBatchResponse | undefined | void>;
+export type SqsConsumer = LambdaHandler<SQSEvent, SQSBatchResponse | undefined>;
 
 export interface SqsPollerOptions {
   readonly sqs: SQSClient;
@@ -91,7 +91,7 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
  * Message ids reported in `batchItemFailures`. As in Lambda, a reply naming an id that is not in the batch
  * (or an empty one) counts as a failure of the whole batch.
  */
-function failedIds(result: SQSBatchResponse | undefined | void, event: SQSEvent): Set<string> {
+function failedIds(result: SQSBatchResponse | undefined, event: SQSEvent): Set<string> {
   const all = new Set(event.Records.map((record) => record.messageId));
   const failures = result?.batchItemFailures ?? [];
   const ids = new Set<string>();
@@ -109,10 +109,14 @@ async function deleteMessages(sqs: SQSClient, queueUrl: string, messages: Messag
       const result = await sqs.send(
         new DeleteMessageBatchCommand({
           QueueUrl: queueUrl,
-          Entries: chunk.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
+          Entries: chunk.map((message, index) => ({
+            Id: String(index),
+            ReceiptHandle: message.ReceiptHandle,
+          })),
         }),
       );
-      if (result.Failed?.length) log.warn('some messages could not be deleted', { queueUrl, failed: result.Failed });
+      if (result.Failed?.length)
+        log.warn('some messages could not be deleted', { queueUrl, failed: result.Failed });
     } catch (error) {
       log.warn('SQS delete failed; the messages will be received again', { queueUrl, error });
     }

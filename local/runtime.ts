@@ -1,0 +1,314 @@
+/**
+ * `npm start`: the whole platform on one machine. Real emulators (DynamoDB Local, fauxqs, the local EventBridge)
+ * configured from `functions/topology.ts`, and the same handler code Lambda runs, reached through a local
+ * API Gateway and local event source mappings.
+ *
+ *   const runtime = await startLocalRuntime({ port: 0 });
+ *   await fetch(`${runtime.apiUrl}/v1/tickets`, { headers: { authorization: `Bearer ${runtime.state.adminApiKey}` } });
+ *   await runtime.stop();
+ *
+ * One runtime per process: handler modules are imported once and their SDK clients keep the endpoints they
+ * were created with, so a later start in the same process reuses the previous emulator ports when it can.
+ */
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import {
+  authorizerCacheSeconds,
+  env,
+  type FunctionDefinition,
+  functions,
+  outbox,
+  routes,
+} from '../functions/topology.ts';
+import {
+  applyEnv,
+  type LocalEndpoints,
+  localAwsEnv,
+  localCredentials,
+  localEventBusName,
+  localPrefix,
+  localRegion,
+} from './aws-env.ts';
+import { ensureTables, latestStreamArn, startDynamoDbLocal } from './dynamodb.ts';
+import { startLocalEventBridge } from './eventbridge.ts';
+import { type AuthorizerHandler, type HttpApiHandler, startHttpApi } from './http-api.ts';
+import {
+  generateOperatorKey,
+  type LocalState,
+  localStatePath,
+  readLocalState,
+  writeLocalState,
+} from './local-state.ts';
+import { consoleLog, type LocalLog, logLevelFromEnv } from './log.ts';
+import { queueRules, startLocalQueues } from './queues.ts';
+import { type SqsConsumer, startSqsPoller } from './sqs-poller.ts';
+import { outboxFilter, type StreamConsumer, startStreamPoller } from './stream-poller.ts';
+
+export interface LocalRuntimeOptions {
+  /** Where data, keys and checkpoints live: default `DESKLESS_DATA_DIR`, else `.deskless` in the cwd. */
+  readonly dataDir?: string;
+  /** API port: default `PORT`, else 3000; 0 picks a free one. */
+  readonly port?: number;
+  readonly host?: string;
+  /** DynamoDB in memory and no stream checkpoints: every start is a first start. */
+  readonly inMemory?: boolean;
+  /** Extra environment for the handlers (e.g. `DESKLESS_CLOCK_SPEED`); the process env passes through anyway. */
+  readonly env?: Record<string, string>;
+  readonly log?: LocalLog;
+}
+
+export interface LocalRuntime {
+  readonly apiUrl: string;
+  /** The local EventBridge's `GET /events`: the last domain events published. */
+  readonly eventsUrl: string;
+  readonly dataDir: string;
+  /** Path of `local.json` (URL and keys). */
+  readonly statePath: string;
+  readonly state: LocalState;
+  readonly endpoints: LocalEndpoints;
+  /** Stops everything started, in reverse order; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** The demo tenant every fresh data directory gets, so the API can be tried right away. */
+export const demoTenant = { id: 'demo', name: 'Demo Support' } as const;
+
+let running = false;
+/**
+ * What an earlier runtime of this process used. Handler modules stay imported, with SDK clients bound to the
+ * emulator ports and an authorizer holding the operator key they first saw, so a restart reuses both.
+ */
+const previousPorts: { dynamodb?: number; sqs?: number; eventbridge?: number } = {};
+let previousOperatorKey: string | undefined;
+
+export function defaultDataDir(): string {
+  return resolve(process.env.DESKLESS_DATA_DIR || '.deskless');
+}
+
+export function defaultPort(): number {
+  const fromEnv = process.env.PORT;
+  if (fromEnv === undefined || fromEnv === '') return 3000;
+  const port = Number(fromEnv);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT=${fromEnv} is not a port`);
+  return port;
+}
+
+export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  if (running) throw new Error('a local runtime is already running in this process');
+  running = true;
+  const log = options.log ?? consoleLog({ level: logLevelFromEnv('warn') });
+  const dataDir = options.dataDir ? resolve(options.dataDir) : defaultDataDir();
+  const inMemory = options.inMemory === true;
+  const stack: { name: string; stop: () => Promise<void> | void }[] = [];
+
+  const stopAll = async () => {
+    while (stack.length > 0) {
+      const item = stack.pop()!;
+      try {
+        await item.stop();
+      } catch (error) {
+        log.warn(`stopping ${item.name} failed`, { error });
+      }
+    }
+    running = false;
+  };
+
+  try {
+    const previousState = inMemory ? undefined : readLocalState(dataDir);
+    const operatorApiKey =
+      process.env[env.operatorKey] ||
+      previousState?.operatorApiKey ||
+      previousOperatorKey ||
+      generateOperatorKey();
+    previousOperatorKey = operatorApiKey;
+
+    const dynamodb = await withPreferredPort(previousPorts.dynamodb, log, (port) =>
+      startDynamoDbLocal({ dataDir: inMemory ? undefined : join(dataDir, 'dynamodb'), inMemory, port, log }),
+    );
+    previousPorts.dynamodb = dynamodb.port;
+    stack.push({ name: 'DynamoDB Local', stop: () => dynamodb.stop() });
+    const tableNames = await ensureTables(dynamodb.client, localPrefix);
+
+    const sqs = await withPreferredPort(previousPorts.sqs, log, (port) => startLocalQueues({ port, log }));
+    previousPorts.sqs = sqs.port;
+    stack.push({ name: 'fauxqs', stop: () => sqs.stop() });
+
+    const eventBusName = localEventBusName();
+    const eventBridge = await withPreferredPort(previousPorts.eventbridge, log, (port) =>
+      startLocalEventBridge({
+        busName: eventBusName,
+        rules: queueRules(sqs.queues),
+        sqs: sqs.sqs,
+        port,
+        log,
+      }),
+    );
+    previousPorts.eventbridge = eventBridge.port;
+    stack.push({ name: 'local EventBridge', stop: () => eventBridge.stop() });
+
+    const endpoints: LocalEndpoints = {
+      dynamodb: dynamodb.endpoint,
+      eventbridge: eventBridge.endpoint,
+      sqs: sqs.endpoint,
+    };
+    // Before any handler module is imported: they create their SDK clients and read config at import time.
+    const restoreEnv = applyEnv({
+      ...localAwsEnv({ endpoints, tableNames, eventBusName, operatorApiKey }),
+      ...options.env,
+    });
+    stack.push({ name: 'environment', stop: restoreEnv });
+
+    const api = await importHandler<HttpApiHandler>(functions.api);
+    const authorizer = await importHandler<AuthorizerHandler>(functions.authorizer);
+    const dispatcher = await importHandler<StreamConsumer>(functions[outbox.consumer]);
+
+    const httpApi = await startHttpApi({
+      routes,
+      handler: api,
+      handlerFunction: functions.api,
+      authorizer,
+      authorizerFunction: functions.authorizer,
+      authorizerCacheSeconds,
+      port: options.port ?? defaultPort(),
+      host: options.host,
+      log,
+    });
+    stack.push({ name: 'HTTP API', stop: () => httpApi.stop() });
+
+    const streams = new DynamoDBStreamsClient({
+      endpoint: dynamodb.endpoint,
+      region: localRegion,
+      credentials: localCredentials,
+    });
+    stack.push({ name: 'streams client', stop: () => streams.destroy() });
+    const streamPoller = startStreamPoller({
+      streams,
+      streamArn: await latestStreamArn(dynamodb.client, tableNames[outbox.table]!),
+      fn: functions[outbox.consumer],
+      handler: dispatcher,
+      filter: outboxFilter(),
+      batchSize: outbox.batchSize,
+      retryAttempts: outbox.retryAttempts,
+      checkpointFile: inMemory ? undefined : join(dataDir, 'stream-checkpoints.json'),
+      log,
+    });
+    stack.push({ name: 'stream poller', stop: () => streamPoller.stop() });
+
+    for (const queue of sqs.queues) {
+      const consumer = queue.definition.consumer;
+      if (!consumer) continue;
+      const poller = startSqsPoller({
+        sqs: sqs.sqs,
+        queueUrl: queue.url,
+        queueArn: queue.arn,
+        fn: functions[consumer],
+        handler: await importHandler<SqsConsumer>(functions[consumer]),
+        log,
+      });
+      stack.push({ name: `${queue.name} poller`, stop: () => poller.stop() });
+    }
+
+    const eventsUrl = `${eventBridge.endpoint}/events`;
+    const state = await settleState({
+      previous: previousState,
+      apiUrl: httpApi.url,
+      eventsUrl,
+      operatorApiKey,
+      log,
+    });
+    writeLocalState(dataDir, state);
+
+    let stopped: Promise<void> | undefined;
+    return {
+      apiUrl: httpApi.url,
+      eventsUrl,
+      dataDir,
+      statePath: localStatePath(dataDir),
+      state,
+      endpoints,
+      stop() {
+        stopped ??= stopAll();
+        return stopped;
+      },
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** A start that tries the port used before in this process first, then any free one. */
+async function withPreferredPort<T>(
+  preferred: number | undefined,
+  log: LocalLog,
+  start: (port: number | undefined) => Promise<T>,
+): Promise<T> {
+  if (preferred === undefined) return start(undefined);
+  try {
+    return await start(preferred);
+  } catch (error) {
+    log.warn('previous emulator port is taken; handlers imported earlier may not reach the new one', {
+      port: preferred,
+      error,
+    });
+    return start(undefined);
+  }
+}
+
+/** Imports a function's entry (the path CDK bundles) and returns its `handler` export. */
+async function importHandler<T>(fn: Pick<FunctionDefinition, 'entry' | 'name'>): Promise<T> {
+  const module = (await import(new URL(`../${fn.entry}`, import.meta.url).href)) as { handler?: unknown };
+  if (typeof module.handler !== 'function') throw new Error(`${fn.entry} does not export a handler function`);
+  return module.handler as T;
+}
+
+/**
+ * On a first start (no usable local.json, or no admin key yet) creates the demo tenant through the API with the
+ * operator key, as an operator would; later starts keep the keys and only refresh the URLs. If the saved admin
+ * key no longer works (the database was deleted but not local.json), the demo tenant is created again.
+ */
+async function settleState(args: {
+  previous: LocalState | undefined;
+  apiUrl: string;
+  eventsUrl: string;
+  operatorApiKey: string;
+  log: LocalLog;
+}): Promise<LocalState> {
+  const urls = { apiUrl: args.apiUrl, eventsUrl: args.eventsUrl };
+  if (args.previous?.adminApiKey) {
+    const probe = await fetch(`${args.apiUrl}/v1/api-keys`, {
+      headers: { authorization: `Bearer ${args.previous.adminApiKey}` },
+    });
+    await probe.arrayBuffer();
+    if (probe.status !== 401 && probe.status !== 403) return { ...args.previous, ...urls };
+    args.log.warn('the admin key in local.json is not known to the database; creating the demo tenant again');
+  }
+  const response = await fetch(`${args.apiUrl}/v1/tenants`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${args.operatorApiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify(demoTenant),
+  });
+  const text = await response.text();
+  if (response.status !== 201) {
+    args.log.error(
+      response.status === 409
+        ? `tenant "${demoTenant.id}" exists but its admin key is not in local.json; delete the data directory to start afresh`
+        : 'could not create the demo tenant',
+      { status: response.status, body: text.slice(0, 500) },
+    );
+    return { ...urls, tenantId: '', adminApiKey: '', operatorApiKey: args.operatorApiKey };
+  }
+  const created = JSON.parse(text) as { tenant?: { id?: string }; apiKey?: { secret?: string } };
+  return {
+    ...urls,
+    tenantId: created.tenant?.id ?? demoTenant.id,
+    adminApiKey: created.apiKey?.secret ?? '',
+    operatorApiKey: args.operatorApiKey,
+  };
+}
+
+/** A path as a user would type it from the cwd (`.deskless/local.json`), absolute if outside it. */
+export function displayPath(path: string): string {
+  const fromCwd = relative(process.cwd(), path);
+  return fromCwd && !fromCwd.startsWith('..') && !isAbsolute(fromCwd) ? fromCwd : path;
+}

@@ -1,0 +1,224 @@
+/**
+ * `npm start` end to end: the local runtime runs as a child process (`npx tsx bin/local.ts`) with its own data
+ * directory, is driven over HTTP with the admin key it wrote to local.json, restarted on the same data, and
+ * stopped the way a terminal's Ctrl-C does (SIGINT to the whole foreground process group). No JVM may outlive it.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '../..');
+
+interface LocalJson {
+  apiUrl: string;
+  eventsUrl: string;
+  tenantId: string;
+  adminApiKey: string;
+  operatorApiKey: string;
+}
+
+interface Running {
+  child: ChildProcess;
+  readyLine: string;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Starts `npx tsx bin/local.ts` in its own process group and waits for its `ready` line. */
+async function startRuntime(dataDir: string): Promise<Running> {
+  const child = spawn('npx', ['tsx', 'bin/local.ts'], {
+    cwd: root,
+    env: { ...process.env, DESKLESS_DATA_DIR: dataDir, PORT: '0', DESKLESS_LOCAL_LOG: 'warn' },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  const output = () => `--- stdout\n${stdout}\n--- stderr\n${stderr}`;
+  const readyLine = await new Promise<string>((ready, fail) => {
+    const timer = setTimeout(() => fail(new Error(`no ready line within 120 s\n${output()}`)), 120_000);
+    const check = () => {
+      const line = stdout.split('\n').find((candidate) => /\bready\b/.test(candidate));
+      if (line) {
+        clearTimeout(timer);
+        ready(line);
+      }
+    };
+    child.stdout?.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      fail(new Error(`local runtime exited with ${code} before ready\n${output()}`));
+    });
+  });
+  return { child, readyLine, output, exited };
+}
+
+/**
+ * Signals the runtime's whole process group, as a terminal does (Ctrl-C: SIGINT; `kill`: SIGTERM), and waits
+ * until every process of the group has exited: npm itself dies on SIGTERM at once, before the runtime below it
+ * has finished stopping.
+ */
+async function stopRuntime(running: Running, signal: NodeJS.Signals): Promise<void> {
+  const group = running.child.pid!;
+  process.kill(-group, signal);
+  await running.exited;
+  const deadline = Date.now() + 30_000;
+  while (processesInGroup(group).length > 0) {
+    if (Date.now() > deadline) {
+      throw new Error(
+        `local runtime did not stop on ${signal}: ${processesInGroup(group)}\n${running.output()}`,
+      );
+    }
+    await new Promise((done) => setTimeout(done, 100));
+  }
+}
+
+function processesInGroup(group: number): string[] {
+  return execFileSync('ps', ['-eo', 'pgid=,pid=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => Number(line.trim().split(/\s+/)[0]) === group);
+}
+
+/** DynamoDB Local JVMs serving this data directory (other suites may run their own JVMs meanwhile). */
+function javaProcessesFor(dataDir: string): string[] {
+  const table = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  return table
+    .split('\n')
+    .filter((line) => line.includes('java') && line.includes('DynamoDBLocal') && line.includes(dataDir));
+}
+
+function readLocalJson(dataDir: string): LocalJson {
+  return JSON.parse(readFileSync(join(dataDir, 'local.json'), 'utf8')) as LocalJson;
+}
+
+async function domainEvents(
+  eventsUrl: string,
+): Promise<{ 'detail-type': string; detail: { ticket?: { number?: number } } }[]> {
+  const response = await fetch(eventsUrl);
+  return ((await response.json()) as { events: never[] }).events;
+}
+
+describe('local runtime (npm start)', () => {
+  let dataDir: string;
+  let running: Running | undefined;
+
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'deskless-e2e-'));
+  });
+  afterAll(() => {
+    // Only if a test failed midway: nothing of ours may keep running.
+    if (running && processesInGroup(running.child.pid!).length > 0) {
+      try {
+        process.kill(-running.child.pid!, 'SIGKILL');
+      } catch {}
+    }
+    for (const line of javaProcessesFor(dataDir)) {
+      const pid = Number(line.trim().split(/\s+/)[0]);
+      if (pid) process.kill(pid, 'SIGKILL');
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  let ticketNumber: number;
+  let firstState: LocalJson;
+
+  it('starts, prints one ready line, and creates the demo tenant and its keys', async () => {
+    running = await startRuntime(dataDir);
+    firstState = readLocalJson(dataDir);
+    expect(firstState).toMatchObject({ tenantId: 'demo' });
+    expect(firstState.apiUrl).toMatch(/^http:\/\/[\w.:[\]-]+:\d+$/);
+    expect(firstState.operatorApiKey).toMatch(/^dsk_op_[\w-]{43}$/);
+    expect(firstState.adminApiKey).toBeTruthy();
+    expect(running.readyLine).toContain(firstState.apiUrl);
+    expect(running.readyLine).toContain(`${firstState.apiUrl}/docs`);
+    expect(running.readyLine).toContain('local.json');
+
+    const docs = await fetch(`${firstState.apiUrl}/docs`);
+    expect(docs.status).toBe(200);
+  });
+
+  it('creates a ticket with the admin key, reads it back, and publishes its events through the outbox', async () => {
+    const { apiUrl, adminApiKey, eventsUrl } = firstState;
+    const headers = { authorization: `Bearer ${adminApiKey}`, 'content-type': 'application/json' };
+    const created = await fetch(`${apiUrl}/v1/tickets`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        subject: 'Printer on fire',
+        comment: { body: 'Smoke everywhere.' },
+        requester: { email: 'ann@example.com' },
+      }),
+    });
+    expect(created.status, await created.clone().text()).toBe(201);
+    ticketNumber = ((await created.json()) as { number: number }).number;
+    expect(ticketNumber).toBeGreaterThan(0);
+
+    const read = await fetch(`${apiUrl}/v1/tickets/${ticketNumber}`, { headers });
+    expect(read.status).toBe(200);
+    expect(await read.json()).toMatchObject({ number: ticketNumber, subject: 'Printer on fire' });
+
+    const unauthorized = await fetch(`${apiUrl}/v1/tickets/${ticketNumber}`);
+    expect(unauthorized.status).toBe(401);
+
+    // Table stream → stream poller → dispatcher → local EventBridge.
+    const deadline = Date.now() + 15_000;
+    let types: string[] = [];
+    while (Date.now() < deadline) {
+      types = (await domainEvents(eventsUrl))
+        .filter((event) => event.detail.ticket?.number === ticketNumber)
+        .map((event) => event['detail-type']);
+      if (types.includes('ticket.created')) break;
+      await new Promise((done) => setTimeout(done, 250));
+    }
+    expect(types).toContain('ticket.created');
+  });
+
+  it('stops on Ctrl-C without leaving a JVM behind', async () => {
+    expect(javaProcessesFor(dataDir)).toHaveLength(1);
+    await stopRuntime(running!, 'SIGINT');
+    // npm re-raises the signal, so its exit status says nothing about the runtime; its output does.
+    expect(running!.output()).not.toMatch(/error/i);
+    expect(javaProcessesFor(dataDir)).toEqual([]);
+  });
+
+  it('keeps data and keys across a restart, without replaying published events', async () => {
+    running = await startRuntime(dataDir);
+    const state = readLocalJson(dataDir);
+    expect(state).toMatchObject({
+      tenantId: firstState.tenantId,
+      adminApiKey: firstState.adminApiKey,
+      operatorApiKey: firstState.operatorApiKey,
+    });
+    expect(running.readyLine).toContain(state.apiUrl);
+
+    const read = await fetch(`${state.apiUrl}/v1/tickets/${ticketNumber}`, {
+      headers: { authorization: `Bearer ${state.adminApiKey}` },
+    });
+    expect(read.status).toBe(200);
+    expect(await read.json()).toMatchObject({ number: ticketNumber, subject: 'Printer on fire' });
+
+    // The stream poller resumed from its checkpoint: the first run's events are not published again.
+    await new Promise((done) => setTimeout(done, 2_000));
+    const replayed = (await domainEvents(state.eventsUrl)).filter(
+      (event) => event.detail.ticket?.number === ticketNumber,
+    );
+    expect(replayed).toEqual([]);
+  });
+
+  it('stops on SIGTERM without leaving a JVM behind', async () => {
+    expect(javaProcessesFor(dataDir)).toHaveLength(1);
+    await stopRuntime(running!, 'SIGTERM');
+    // npm exits on SIGTERM without waiting for its child: no exit status to check, but nothing may be logged.
+    expect(running!.output()).not.toMatch(/error/i);
+    expect(javaProcessesFor(dataDir)).toEqual([]);
+  });
+});
