@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 import { bundling, functions } from '../functions/topology.ts';
 import { median, round } from './stats.ts';
@@ -44,9 +44,24 @@ export async function measureBundles(runs = 15): Promise<BundleFigures[]> {
   const dir = mkdtempSync(join(tmpdir(), 'deskless-bench-'));
   try {
     const figures: BundleFigures[] = [];
-    for (const fn of Object.values(functions)) {
-      const outfile = join(dir, fn.name, 'index.mjs');
+    // The floor: a module that only creates the DynamoDB document client every function needs. What a
+    // function adds above it is our code; the floor itself is the AWS SDK's.
+    const floorEntry = join(dir, 'sdk-floor.ts');
+    writeFileSync(
+      floorEntry,
+      `import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+export const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+`,
+    );
+    const entries = [
+      ...Object.values(functions).map((fn) => ({ name: fn.name, entry: fn.entry })),
+      { name: 'SDK floor: DynamoDB client only', entry: floorEntry },
+    ];
+    for (const fn of entries) {
+      const outfile = join(dir, fn.name.replace(/\W+/g, '-'), 'index.mjs');
       await build({
+        nodePaths: [join(process.cwd(), 'node_modules')],
         entryPoints: [fn.entry],
         bundle: true,
         outfile,
@@ -61,7 +76,7 @@ export async function measureBundles(runs = 15): Promise<BundleFigures[]> {
         logLevel: 'error',
       });
       // The loader imports the bundle the way the Lambda runtime does, then exits: that is init.
-      const loader = join(dir, fn.name, 'load.mjs');
+      const loader = join(dirname(outfile), 'load.mjs');
       writeFileSync(loader, `await import(${JSON.stringify(outfile)});\n`);
       const bare: number[] = [];
       const init: number[] = [];

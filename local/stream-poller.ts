@@ -35,6 +35,8 @@ import { localRegion } from './aws-env.ts';
 import { invokeLambda, type LambdaHandler, type LocalFunction } from './lambda-invoke.ts';
 import { type LocalLog, silentLog } from './log.ts';
 
+/** Records per GetRecords call, DynamoDB Streams' maximum. */
+const GET_RECORDS_LIMIT = 1000;
 export type StreamConsumer = LambdaHandler<DynamoDBStreamEvent, DynamoDBBatchResponse | undefined>;
 export type StreamRecordFilter = (record: DynamoDBRecord) => boolean;
 
@@ -238,13 +240,18 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
     }
     shard.iterator = result.NextShardIterator;
     if (!shard.iterator) shard.closed = true;
-    return records.length > 0;
+    // Like Lambda's poller, read again at once only after a full page; otherwise wait for the next poll, so an
+    // active table is not hammered with GetRecords calls (DynamoDB Local pays for each in CPU).
+    return records.length >= GET_RECORDS_LIMIT;
   }
 
   function getRecords(iterator: string) {
-    return options.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }), {
-      abortSignal: abort.signal,
-    });
+    return options.streams.send(
+      new GetRecordsCommand({ ShardIterator: iterator, Limit: GET_RECORDS_LIMIT }),
+      {
+        abortSignal: abort.signal,
+      },
+    );
   }
 
   /** Hands `pending` to the consumer batch by batch until it is empty or a batch has to wait for a retry. */

@@ -79,15 +79,6 @@ async function assertCustomFields(
   if (errors.length > 0) throw new DomainError('validation', 'custom fields are not valid', errors);
 }
 
-async function identify(
-  deps: Pick<TicketDeps, 'customers'>,
-  tenantId: string,
-  identity: IdentityInput,
-  path: string,
-) {
-  return deps.customers.identify(tenantId, normalizedIdentity(identity, path), identity.name?.trim() || null);
-}
-
 export interface CreateTicketOptions {
   readonly channel?: Channel | undefined;
   /** The `Idempotency-Key` header with a hash of the request it came with. */
@@ -118,11 +109,14 @@ export function makeCreateTicket(deps: TicketDeps) {
       if (previous) return previous;
     }
     await assertCustomFields(deps, caller.tenantId, input.customFields);
+    // Checked before a ticket number is taken, so a bad requester never burns one.
+    const identity = normalizedIdentity(input.requester, 'requester');
+    const name = input.requester.name?.trim() || null;
 
     for (let attempt = 1; ; attempt++) {
       // Independent reads, issued together: creating a ticket costs two round trips before its transaction.
       const [requester, number] = await Promise.all([
-        identify(deps, caller.tenantId, input.requester, 'requester'),
+        deps.customers.identify(caller.tenantId, identity, name),
         deps.tickets.nextNumber(caller.tenantId),
       ]);
       const now = deps.clock.now();
@@ -292,7 +286,7 @@ export function makeAddComment(deps: TicketDeps) {
       if (caller.role === 'agent') {
         throw new DomainError('forbidden', 'only admin and channel keys may comment on behalf of a customer');
       }
-      customer = await identify(deps, caller.tenantId, input.author, 'author');
+      customer = await deps.customers.identify(caller.tenantId, normalizedIdentity(input.author, 'author'), null);
       author = { type: 'customer', id: customer.ref.id, name: customer.ref.name, email: customer.ref.email };
     }
     const comment = { body: input.body, public: isPublic };
