@@ -39,6 +39,11 @@ export interface PageRequest {
 export interface CustomerUpsert {
   readonly ref: RequesterRef;
   readonly organization: string | null;
+  /**
+   * False when the profile already holds everything this request knows (a returning customer writing from a
+   * known address): the change then writes nothing for the customer.
+   */
+  readonly write: boolean;
 }
 
 export interface IdempotencyRecord {

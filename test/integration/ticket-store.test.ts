@@ -78,6 +78,26 @@ describe('DynamoDB ticket store', () => {
     expect(byPhone?.id).toBe(results[0]!.ticket.requester.id);
   });
 
+  it('writes a returning customer’s profile only when the request teaches it something new', async () => {
+    const caller = tenant();
+    const first = await uc.createTicket(caller, {
+      ...input('cy@example.com'),
+      requester: { email: 'cy@example.com' },
+    });
+    const id = first.ticket.requester.id;
+    expect((await ports.customers.get(caller.tenantId, id))?.name).toBeNull();
+    await uc.createTicket(caller, {
+      ...input('cy@example.com'),
+      requester: { email: 'cy@example.com', name: 'Cy' },
+    });
+    const named = await ports.customers.get(caller.tenantId, id);
+    expect(named?.name).toBe('Cy');
+    const again = await uc.createTicket(caller, { ...input(), requester: { email: 'cy@example.com' } });
+    expect(again.ticket.requester).toMatchObject({ id, name: 'Cy' });
+    // Nothing new: the profile was not rewritten.
+    expect((await ports.customers.get(caller.tenantId, id))?.updatedAt).toBe(named?.updatedAt);
+  });
+
   it('lists every view with one Query per page and cursors that cover everything once', async () => {
     const caller = tenant();
     const group = await uc.createGroup(caller, { name: 'Billing' });

@@ -206,6 +206,7 @@ export class MemoryCustomerStore implements CustomerStore {
         name: existing?.name ?? name,
       },
       organization: existing?.organization ?? organizationOf(identity.email),
+      write: true,
     };
   }
 

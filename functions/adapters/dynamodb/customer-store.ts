@@ -17,6 +17,21 @@ export function customerIdFor(tenantId: string, kind: 'email' | 'phone', value: 
   return `cus_${digest.slice(0, 22)}`;
 }
 
+/** A profile as stored: attributes not known yet are absent (see upsertCustomer) and read as null. */
+function customerFromItem(item: Record<string, unknown>): Customer {
+  const stored = withoutStorageAttributes<Partial<Customer>>(item);
+  return {
+    tenantId: stored.tenantId!,
+    id: stored.id!,
+    email: stored.email ?? null,
+    phone: stored.phone ?? null,
+    name: stored.name ?? null,
+    organization: stored.organization ?? null,
+    createdAt: stored.createdAt!,
+    updatedAt: stored.updatedAt!,
+  };
+}
+
 export class DynamoDbCustomerStore implements CustomerStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -60,9 +75,15 @@ export class DynamoDbCustomerStore implements CustomerStore {
       ? items.find((i) => i.pk === keys.customer(tenantId, existingId).pk)
       : undefined;
     let existing: Customer | null = null;
-    if (profileItem) existing = withoutStorageAttributes<Customer>(profileItem);
+    if (profileItem) existing = customerFromItem(profileItem);
     // An identity linked later to a customer first made from another identity: one more read.
     else if (existingId) existing = await this.get(tenantId, existingId);
+    const claimed = (owner: string | undefined, value: string | null) => !value || owner === id;
+    const known =
+      existing !== null &&
+      claimed(ownerByEmail, identity.email) &&
+      (claimed(ownerByPhone, phone) || phone === null) &&
+      (name === null || existing.name !== null);
     return {
       ref: {
         id,
@@ -71,6 +92,7 @@ export class DynamoDbCustomerStore implements CustomerStore {
         name: existing?.name ?? name,
       },
       organization: existing?.organization ?? organizationOf(identity.email),
+      write: !known,
     };
   }
 
@@ -78,7 +100,7 @@ export class DynamoDbCustomerStore implements CustomerStore {
     const result = await this.client.send(
       new GetCommand({ TableName: this.tables.main, Key: keys.customer(tenantId, id), ConsistentRead: true }),
     );
-    return result.Item ? withoutStorageAttributes<Customer>(result.Item) : null;
+    return result.Item ? customerFromItem(result.Item) : null;
   }
 
   async findByIdentity(

@@ -61,6 +61,7 @@ export function upsertCustomer(
   upsert: CustomerUpsert,
   now: string,
 ): TransactItem[] {
+  if (!upsert.write) return [];
   const { ref } = upsert;
   const sets = [
     'tenantId = :tenant',
@@ -81,16 +82,12 @@ export function upsertCustomer(
     ['#name', ref.name],
     ['organization', upsert.organization ?? organizationOf(ref.email)],
   ];
+  // Unknown values are left unset, not set to null: `if_not_exists` must still fill them in later.
   for (const [attribute, value] of optional) {
+    if (!value) continue;
     const placeholder = `:${attribute.replace('#', '')}`;
-    if (value) {
-      sets.push(`${attribute} = if_not_exists(${attribute}, ${placeholder})`);
-      values[placeholder] = value;
-    } else {
-      // Every profile has each attribute, null until known, so reads need no defaults.
-      sets.push(`${attribute} = if_not_exists(${attribute}, :null)`);
-      values[':null'] = null;
-    }
+    sets.push(`${attribute} = if_not_exists(${attribute}, ${placeholder})`);
+    values[placeholder] = value;
   }
   const identities: TransactItem[] = (
     [
@@ -117,7 +114,7 @@ export function upsertCustomer(
         TableName: table,
         Key: keys.customer(tenantId, ref.id),
         UpdateExpression: `SET ${sets.join(', ')}`,
-        ExpressionAttributeNames: { '#name': 'name' },
+        ...(ref.name && { ExpressionAttributeNames: { '#name': 'name' } }),
         ExpressionAttributeValues: values,
       },
     },

@@ -286,7 +286,11 @@ export function makeAddComment(deps: TicketDeps) {
       if (caller.role === 'agent') {
         throw new DomainError('forbidden', 'only admin and channel keys may comment on behalf of a customer');
       }
-      customer = await deps.customers.identify(caller.tenantId, normalizedIdentity(input.author, 'author'), null);
+      customer = await deps.customers.identify(
+        caller.tenantId,
+        normalizedIdentity(input.author, 'author'),
+        null,
+      );
       author = { type: 'customer', id: customer.ref.id, name: customer.ref.name, email: customer.ref.email };
     }
     const comment = { body: input.body, public: isPublic };
