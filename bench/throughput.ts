@@ -25,10 +25,12 @@ export async function measureThroughput(seconds = 16): Promise<ThroughputFigures
   let rawOffset = 0;
   // The worker runs while this process serves the API, so it must not block the event loop: spawn async.
   const load = async (mode: 'http' | 'raw', duration: number): Promise<number> => {
+    // Each raw round numbers its tickets from a fresh offset, so no round overwrites another's items.
+    if (mode === 'raw') rawOffset += 1_000_000;
     const args =
       mode === 'http'
         ? [runtime.apiUrl, runtime.state.adminApiKey]
-        : [runtime.endpoints.dynamodb, String((rawOffset += 1_000_000))];
+        : [runtime.endpoints.dynamodb, String(rawOffset)];
     return new Promise((resolve, reject) => {
       const child = spawn(
         process.execPath,
