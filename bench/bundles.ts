@@ -8,12 +8,19 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
-import { bundling, functions } from '../functions/topology.ts';
+import {
+  bundling,
+  defaultBundleBudgetKb,
+  type FunctionDefinition,
+  functions,
+} from '../functions/topology.ts';
 import { median, round } from './stats.ts';
 
 export interface BundleFigures {
   readonly name: string;
   readonly bytes: number;
+  /** The function's size budget (topology.ts); null for the SDK floor. */
+  readonly budgetKb: number | null;
   readonly initMs: number;
   readonly bareNodeMs: number;
   readonly ratio: number;
@@ -55,8 +62,12 @@ export const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 `,
     );
     const entries = [
-      ...Object.values(functions).map((fn) => ({ name: fn.name, entry: fn.entry })),
-      { name: 'SDK floor: DynamoDB client only', entry: floorEntry },
+      ...Object.values(functions).map((fn: FunctionDefinition) => ({
+        name: fn.name,
+        entry: fn.entry,
+        budgetKb: fn.bundleBudget?.kb ?? defaultBundleBudgetKb,
+      })),
+      { name: 'SDK floor: DynamoDB client only', entry: floorEntry, budgetKb: null },
     ];
     for (const fn of entries) {
       const outfile = join(dir, fn.name.replace(/\W+/g, '-'), 'index.mjs');
@@ -90,6 +101,7 @@ export const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
       figures.push({
         name: fn.name,
         bytes: statSync(outfile).size,
+        budgetKb: fn.budgetKb,
         initMs: round(initMs, 1),
         bareNodeMs: round(bareNodeMs, 1),
         ratio: round(initMs / bareNodeMs),

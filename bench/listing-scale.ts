@@ -44,6 +44,8 @@ function syntheticTicket(number: number, status: Status, group: string): Ticket 
     group,
     channel: 'api',
     links: [],
+    participants: [],
+    mailbox: null,
     createdAt: at,
     updatedAt: at,
     solvedAt: null,

@@ -9,6 +9,13 @@
  *                          Without it, alarms still fire and anyone can subscribe to the topic later.
  * - `deskless:costCentre`  value of the `deskless:cost-centre` tag on every resource, for cost allocation
  *                          reports. Default: the stage.
+ * - `deskless:mailDomains` optional; comma-separated domains and addresses SES receives mail for
+ *                          (`support.example.com,help@example.org`). Creates the SES receipt rule set
+ *                          (`deskless-<stage>-inbound`) and makes it the active one. Without it there is no rule
+ *                          set and the email intake receives nothing. See docs/email-setup.md.
+ * - `deskless:replaceActiveRuleSet`  `true` to let the deployment replace a receipt rule set someone else made
+ *                          active in the account and region (only one can be active, so that set stops
+ *                          receiving). Default `false`: the deployment fails and names the active set.
  */
 import { App } from 'aws-cdk-lib';
 import { addDeskless } from '../lib/deskless-app.ts';

@@ -2,8 +2,9 @@
  * `npm start`: runs Deskless locally (see local/runtime.ts) until Ctrl-C or SIGTERM, then stops every emulator,
  * the JVM of DynamoDB Local included, before exiting.
  *
- * Environment: PORT (API port, default 3000, 0 = any free one), DESKLESS_DATA_DIR (default `.deskless`),
- * DESKLESS_CLOCK_SPEED (passed to the handlers), DESKLESS_LOCAL_LOG (debug | info | warn | error | silent).
+ * Environment: PORT (API port, default 3000, 0 = any free one), SMTP_PORT (SES inbound, default 2525, 0 = any
+ * free one), DESKLESS_DATA_DIR (default `.deskless`), DESKLESS_CLOCK_SPEED (passed to the handlers),
+ * DESKLESS_LOCAL_LOG (debug | info | warn | error | silent).
  */
 import { displayPath, type LocalRuntime, startLocalRuntime } from '../local/runtime.ts';
 
@@ -36,10 +37,11 @@ try {
   runtime = await startLocalRuntime();
 } catch (error) {
   // Everything started so far has been stopped by startLocalRuntime itself.
-  const code = (error as NodeJS.ErrnoException).code;
+  const { code, port } = error as NodeJS.ErrnoException & { port?: number };
+  const variable = port !== undefined && port === Number(process.env.SMTP_PORT) ? 'SMTP_PORT' : 'PORT';
   console.error(
     code === 'EADDRINUSE'
-      ? `Deskless could not start: port ${process.env.PORT || 3000} is in use (set PORT, 0 for any free port)`
+      ? `Deskless could not start: port ${port ?? (process.env.PORT || 3000)} is in use (set ${variable}, 0 for any free port)`
       : error,
   );
   process.exit(1);
@@ -50,6 +52,6 @@ if (stopRequested) {
   await shutdown();
 } else {
   console.log(
-    `Deskless API ${runtime.apiUrl} · docs ${runtime.apiUrl}/docs · keys in ${displayPath(runtime.statePath)} · ready`,
+    `Deskless API ${runtime.apiUrl} · docs ${runtime.apiUrl}/docs · SMTP port ${runtime.smtpPort} for ${runtime.supportAddress} · sent mail ${runtime.outboxUrl} · keys in ${displayPath(runtime.statePath)} · ready`,
   );
 }

@@ -93,6 +93,42 @@ export const tables = {
   },
 } as const satisfies Record<string, TableDefinition>;
 
+export interface BucketDefinition {
+  /** Logical name: CDK construct id and the local bucket name (`deskless-<name>`). */
+  readonly name: string;
+  readonly envVar: string;
+  readonly purpose: string;
+}
+
+export const buckets = {
+  mail: {
+    name: 'mail',
+    envVar: 'MAIL_BUCKET',
+    purpose: 'raw inbound MIME as SES stores it (inbound/) and the attachments kept from it (attachments/)',
+  },
+} as const satisfies Record<string, BucketDefinition>;
+
+/**
+ * The email channel. SES receives mail for the tenants' support addresses, stores the raw MIME in the mail
+ * bucket under `inboundPrefix`, and notifies the inbound topic; the inbound queue subscribes to that topic.
+ * Locally an SMTP server does exactly the same.
+ */
+export const mail = {
+  inboundPrefix: 'inbound/',
+  attachmentsPrefix: 'attachments/',
+  inboundTopic: 'inbound-mail',
+  /** Attachments above these sizes are dropped, with a note on the ticket saying so. */
+  maxAttachmentBytes: 10 * 1024 * 1024,
+  maxAttachmentBytesPerMail: 25 * 1024 * 1024,
+  /** Per-sender token bucket: a burst of `burst` new mails, then `perHour` an hour. */
+  senderRateLimit: { burst: 20, perHour: 60 },
+  /** Secret for signed reply addresses (`support+<ticket>.<signature>@domain`). */
+  replySecretEnvVar: 'REPLY_SECRET',
+  replySecretArnEnvVar: 'REPLY_SECRET_ARN',
+  /** Where email-out sends from when a tenant has no verified domain of its own (SES configuration). */
+  sesEndpointEnvVar: 'AWS_ENDPOINT_URL_SESV2',
+} as const;
+
 export interface FunctionDefinition {
   readonly name: string;
   /** Source file of the Lambda entry point, relative to the repository root. */
@@ -104,7 +140,18 @@ export interface FunctionDefinition {
   readonly tables: readonly (keyof typeof tables)[];
   readonly publishesEvents?: boolean;
   readonly readsOperatorKey?: boolean;
+  /** Buckets the function reads and writes (grants and environment variables follow from it). */
+  readonly buckets?: readonly (keyof typeof buckets)[];
+  /** Sends mail with SES (SendEmail, raw MIME). */
+  readonly sendsEmail?: boolean;
+  /** Reads the reply-address signing secret. */
+  readonly readsReplySecret?: boolean;
+  /** Largest acceptable bundle, when a function needs more than `defaultBundleBudgetKb`, with the reason. */
+  readonly bundleBudget?: { readonly kb: number; readonly reason: string };
 }
+
+/** Every bundle stays under this unless its function states a budget of its own (and why). */
+export const defaultBundleBudgetKb = 500;
 
 export const functions = {
   api: {
@@ -133,6 +180,32 @@ export const functions = {
     tables: [],
     publishesEvents: true,
   },
+  emailIn: {
+    name: 'emailIn',
+    entry: 'functions/handlers/email-in.ts',
+    description: 'Turns inbound mail (raw MIME in S3) into tickets and comments',
+    memoryMb: 1024,
+    timeoutSeconds: 60,
+    // It creates tickets, whose transactions may carry an idempotency record.
+    tables: ['main', 'idempotency'],
+    buckets: ['mail'],
+    readsReplySecret: true,
+    bundleBudget: {
+      kb: 900,
+      reason:
+        'MIME parsing (postal-mime), HTML sanitising (sanitize-html, which brings postcss) and the S3 client; a queue consumer, so no request waits on its cold start',
+    },
+  },
+  emailOut: {
+    name: 'emailOut',
+    entry: 'functions/handlers/email-out.ts',
+    description: 'Sends acknowledgements and public agent replies as email',
+    memoryMb: 512,
+    timeoutSeconds: 30,
+    tables: ['main', 'idempotency'],
+    sendsEmail: true,
+    readsReplySecret: true,
+  },
 } as const satisfies Record<string, FunctionDefinition>;
 
 export type FunctionName = keyof typeof functions;
@@ -158,18 +231,41 @@ export interface QueueDefinition {
   readonly name: string;
   readonly description: string;
   /** Domain event types (EventBridge detail-type) routed to this queue by a bus rule. */
-  readonly events: readonly string[];
+  readonly events?: readonly string[];
+  /** Or: the SNS topic the queue subscribes to (raw message delivery off: the SNS envelope is kept). */
+  readonly topic?: string;
   /** Function consuming the queue in batches, reporting partial batch failures. */
   readonly consumer?: FunctionName;
+  readonly batchSize?: number;
   readonly visibilityTimeoutSeconds: number;
   readonly maxReceiveCount: number;
 }
 
 /**
- * Queues that subscribe to domain events. Each gets a bus rule, a DLQ and an alarm on the DLQ. Later
- * capabilities (triage, routing, outbound email, webhooks, metering) add their queue here.
+ * Queues that feed functions. Each gets a DLQ and an alarm on the DLQ; an `events` queue gets a bus rule, a
+ * `topic` queue a subscription. Later capabilities (triage, routing, webhooks, metering) add theirs here.
  */
-export const queues: readonly QueueDefinition[] = [];
+export const queues: readonly QueueDefinition[] = [
+  {
+    name: 'inbound-email',
+    description: 'SES receipt notifications of inbound mail, one per message',
+    topic: mail.inboundTopic,
+    consumer: 'emailIn',
+    batchSize: 10,
+    visibilityTimeoutSeconds: 6 * 60,
+    maxReceiveCount: 5,
+  },
+  {
+    name: 'outbound-email',
+    description:
+      'Comments that send mail: the first one of an email ticket (acknowledgement), public agent replies',
+    events: ['comment.added'],
+    consumer: 'emailOut',
+    batchSize: 10,
+    visibilityTimeoutSeconds: 3 * 60,
+    maxReceiveCount: 8,
+  },
+];
 
 export interface RouteDefinition {
   readonly method: HttpMethod;
@@ -361,6 +457,46 @@ export const routes: readonly RouteDefinition[] = [
     summary: 'Get a group',
     tag: 'groups',
     roles: STAFF,
+  },
+  {
+    method: 'POST',
+    path: '/v1/mailboxes',
+    operationId: 'createMailbox',
+    summary: 'Register a support address (email to it becomes tickets)',
+    tag: 'email',
+    roles: ['admin'],
+  },
+  {
+    method: 'GET',
+    path: '/v1/mailboxes',
+    operationId: 'listMailboxes',
+    summary: 'List the tenant’s support addresses',
+    tag: 'email',
+    roles: STAFF,
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/mailboxes/{address}',
+    operationId: 'removeMailbox',
+    summary: 'Stop receiving mail at a support address',
+    tag: 'email',
+    roles: ['admin'],
+  },
+  {
+    method: 'GET',
+    path: '/v1/settings/email',
+    operationId: 'getEmailSettings',
+    summary: 'How the tenant answers by email',
+    tag: 'email',
+    roles: STAFF,
+  },
+  {
+    method: 'PUT',
+    path: '/v1/settings/email',
+    operationId: 'putEmailSettings',
+    summary: 'Set the acknowledgement (on/off, template)',
+    tag: 'email',
+    roles: ['admin'],
   },
   {
     method: 'POST',

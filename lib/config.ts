@@ -5,10 +5,24 @@ export interface DesklessConfig {
   readonly stage: string;
   readonly alarmEmail?: string;
   readonly costCentre: string;
+  /**
+   * Domains and addresses SES receives mail for (`deskless:mailDomains`), lowercased and de-duplicated.
+   * Empty: no receipt rule set is created and the email intake receives nothing.
+   */
+  readonly mailRecipients: readonly string[];
+  /** Whether to replace a receipt rule set someone else made active (`deskless:replaceActiveRuleSet`). */
+  readonly replaceActiveRuleSet: boolean;
 }
 
 /** The stage names stacks and resources; keep it to what every AWS name accepts. */
 const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,19}$/;
+
+/** A DNS name with at least two labels, as SES matches recipient domains. */
+const DOMAIN = '(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]';
+const RECIPIENT_PATTERN = new RegExp(`^(?:[^@\\s,]{1,64}@)?${DOMAIN}$`);
+
+/** SES accepts at most 100 recipients (domains or addresses) in one receipt rule. */
+export const MAX_RULE_RECIPIENTS = 100;
 
 export function readConfig(scope: Construct): DesklessConfig {
   const stage = optionalString(scope, 'deskless:stage') ?? 'prod';
@@ -22,7 +36,46 @@ export function readConfig(scope: Construct): DesklessConfig {
     throw new Error(`deskless:alarmEmail is not an email address: "${alarmEmail}"`);
   }
   const costCentre = optionalString(scope, 'deskless:costCentre') ?? stage;
-  return { stage, alarmEmail, costCentre };
+  return {
+    stage,
+    alarmEmail,
+    costCentre,
+    mailRecipients: readMailRecipients(scope),
+    replaceActiveRuleSet: optionalBoolean(scope, 'deskless:replaceActiveRuleSet') ?? false,
+  };
+}
+
+/**
+ * `-c deskless:mailDomains=support.example.com,help@example.org` (or a JSON list in cdk.json). A domain
+ * matches every address at that domain (not its subdomains); an address matches itself only.
+ */
+function readMailRecipients(scope: Construct): string[] {
+  const key = 'deskless:mailDomains';
+  const value: unknown = scope.node.tryGetContext(key);
+  if (value === undefined || value === null) return [];
+  let entries: unknown[];
+  if (typeof value === 'string') entries = value.split(',');
+  else if (Array.isArray(value)) entries = value;
+  else throw new Error(`${key} must be a comma-separated string or a list, got ${JSON.stringify(value)}`);
+
+  const recipients = new Set<string>();
+  for (const entry of entries) {
+    if (typeof entry !== 'string')
+      throw new Error(`${key} entries must be strings, got ${JSON.stringify(entry)}`);
+    const recipient = entry.trim().toLowerCase();
+    if (recipient === '') continue;
+    if (!RECIPIENT_PATTERN.test(recipient)) {
+      throw new Error(`${key}: "${entry.trim()}" is neither a domain nor an email address`);
+    }
+    recipients.add(recipient);
+  }
+  if (recipients.size > MAX_RULE_RECIPIENTS) {
+    throw new Error(
+      `${key} lists ${recipients.size} recipients; one SES receipt rule takes at most ${MAX_RULE_RECIPIENTS}. ` +
+        'List domains rather than single addresses.',
+    );
+  }
+  return [...recipients];
 }
 
 /** Context from `-c key=value` arrives as a string, from cdk.json as any JSON; blanks count as unset. */
@@ -32,4 +85,18 @@ function optionalString(scope: Construct, key: string): string | undefined {
   if (typeof value !== 'string') throw new Error(`${key} must be a string, got ${JSON.stringify(value)}`);
   const trimmed = value.trim();
   return trimmed === '' ? undefined : trimmed;
+}
+
+/** `-c key=true` gives the string "true", cdk.json may give a JSON boolean; anything else is a typo. */
+function optionalBoolean(scope: Construct, key: string): boolean | undefined {
+  const value: unknown = scope.node.tryGetContext(key);
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'string') {
+    const normalised = value.trim().toLowerCase();
+    if (normalised === '') return undefined;
+    if (normalised === 'true') return true;
+    if (normalised === 'false') return false;
+  }
+  throw new Error(`${key} must be true or false, got ${JSON.stringify(value)}`);
 }

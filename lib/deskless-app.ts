@@ -18,9 +18,11 @@ export function addDeskless(app: App): DesklessStacks {
 
   // Stacks stay environment-agnostic: synth needs no credentials, the deploying profile picks the account.
   const stateful = new StatefulStack(app, `Deskless-${config.stage}-Stateful`, {
-    description: `Deskless ${config.stage}: tables, event bus, queues, operator key`,
+    description: `Deskless ${config.stage}: tables, mail bucket, SES receipt rules, event bus, queues, secrets`,
     stage: config.stage,
     alarmEmail: config.alarmEmail,
+    mailRecipients: config.mailRecipients,
+    replaceActiveRuleSet: config.replaceActiveRuleSet,
   });
   const stateless = new StatelessStack(app, `Deskless-${config.stage}-Stateless`, {
     description: `Deskless ${config.stage}: functions, HTTP API, alarms`,

@@ -2,27 +2,32 @@ import {
   CfnOutput,
   CrossStackReferences,
   Duration,
+  Fn,
   ReferenceStrength,
   Stack,
   type StackProps,
   Validations,
 } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
 import {
   authorizerCacheSeconds,
+  buckets,
   env,
   eventBus,
   type FunctionDefinition,
   type FunctionName,
   functions,
+  mail,
   outbox,
   queues,
   routes,
   tables,
 } from '../functions/topology.ts';
 import { addAlarm } from './alarms.ts';
+import { grantBucketAccess } from './bucket-access.ts';
 import { DesklessHttpApi } from './http-api.ts';
 import { pascal } from './names.ts';
 import type { StatefulResources } from './stateful-stack.ts';
@@ -93,6 +98,12 @@ export class StatelessStack extends Stack {
     if (definition.readsOperatorKey) {
       environment[env.operatorKeySecretArn] = stateful.operatorKey.secretArn;
     }
+    for (const bucketKey of definition.buckets ?? []) {
+      environment[buckets[bucketKey].envVar] = stateful.buckets[bucketKey].bucketName;
+    }
+    if (definition.readsReplySecret) {
+      environment[mail.replySecretArnEnvVar] = stateful.replySecret.secretArn;
+    }
 
     const fn = new TopologyFunction(this, pascal(name), { definition, environment });
     for (const tableKey of definition.tables) {
@@ -104,7 +115,34 @@ export class StatelessStack extends Stack {
     if (definition.readsOperatorKey) {
       stateful.operatorKey.grantRead(fn.function);
     }
+    for (const bucketKey of definition.buckets ?? []) {
+      const bucketArn = Fn.getStackOutput(stateful.stackName, stateful.bucketArnOutputs[bucketKey]);
+      grantBucketAccess(fn, bucketArn, bucketKey, fn.role);
+    }
+    if (definition.readsReplySecret) {
+      stateful.replySecret.grantRead(fn.function);
+    }
+    if (definition.sendsEmail) this.grantSendEmail(fn);
     return fn;
+  }
+
+  /**
+   * SES v2 SendEmail, raw MIME included (it authorises as both actions), from any identity verified in this
+   * account and region. Deskless uses no configuration set; one added later needs its ARN here too.
+   */
+  private grantSendEmail(fn: TopologyFunction): void {
+    fn.function.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+        resources: [this.formatArn({ service: 'ses', resource: 'identity', resourceName: '*' })],
+      }),
+    );
+    Validations.of(fn.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]',
+      reason:
+        "Mail is sent from each tenant's own support address or domain, verified in SES at run time and " +
+        'unknown at deploy time; the wildcard covers only identities of this account and region.',
+    });
   }
 
   /**
@@ -153,7 +191,9 @@ export class StatelessStack extends Stack {
             `than the timeout of its consumer "${definition.consumer}"`,
         );
       }
-      consumer.function.addEventSource(new SqsEventSource(queue, { reportBatchItemFailures: true }));
+      consumer.function.addEventSource(
+        new SqsEventSource(queue, { batchSize: definition.batchSize, reportBatchItemFailures: true }),
+      );
     }
   }
 

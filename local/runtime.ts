@@ -1,7 +1,12 @@
 /**
- * `npm start`: the whole platform on one machine. Real emulators (DynamoDB Local, fauxqs, the local EventBridge)
- * configured from `functions/topology.ts`, and the same handler code Lambda runs, reached through a local
- * API Gateway and local event source mappings.
+ * `npm start`: the whole platform on one machine. Real emulators (DynamoDB Local, fauxqs for SQS/SNS/S3, the
+ * local EventBridge, the SES emulator, an SMTP server standing in for SES receiving) configured from
+ * `functions/topology.ts`, and the same handler code Lambda runs, reached through a local API Gateway and local
+ * event source mappings.
+ *
+ * Start order: DynamoDB Local → fauxqs (queues, DLQs, topics, subscriptions, buckets) → EventBridge → SES
+ * emulator → handler environment → handlers → HTTP API → stream poller → SQS pollers → demo tenant and its
+ * mailbox → SMTP server → local.json. `stop()` runs the same list backwards, so mail stops arriving first.
  *
  *   const runtime = await startLocalRuntime({ port: 0 });
  *   await fetch(`${runtime.apiUrl}/v1/tickets`, { headers: { authorization: `Bearer ${runtime.state.adminApiKey}` } });
@@ -17,6 +22,7 @@ import {
   env,
   type FunctionDefinition,
   functions,
+  mail,
   outbox,
   routes,
 } from '../functions/topology.ts';
@@ -34,6 +40,7 @@ import { startLocalEventBridge } from './eventbridge.ts';
 import { type AuthorizerHandler, type HttpApiHandler, startHttpApi } from './http-api.ts';
 import {
   generateOperatorKey,
+  generateReplySecret,
   type LocalState,
   localStatePath,
   readLocalState,
@@ -41,6 +48,8 @@ import {
 } from './local-state.ts';
 import { consoleLog, type LocalLog, logLevelFromEnv } from './log.ts';
 import { queueRules, startLocalQueues } from './queues.ts';
+import { startSesOutbound } from './ses-outbound.ts';
+import { type LocalSmtp, startLocalSmtp } from './smtp.ts';
 import { type SqsConsumer, startSqsPoller } from './sqs-poller.ts';
 import { outboxFilter, type StreamConsumer, startStreamPoller } from './stream-poller.ts';
 
@@ -49,7 +58,13 @@ export interface LocalRuntimeOptions {
   readonly dataDir?: string;
   /** API port: default `PORT`, else 3000; 0 picks a free one. */
   readonly port?: number;
+  /** Interface of the API and the SMTP server: default 127.0.0.1. */
   readonly host?: string;
+  /**
+   * SMTP port (SES inbound): default `SMTP_PORT`, else 2525; 0 picks a free one. A port asked for (here or in
+   * `SMTP_PORT`) must be free; the 2525 default falls back to a free port, with a warning, when it is taken.
+   */
+  readonly smtpPort?: number;
   /** DynamoDB in memory and no stream checkpoints: every start is a first start. */
   readonly inMemory?: boolean;
   /** Extra environment for the handlers (e.g. `DESKLESS_CLOCK_SPEED`); the process env passes through anyway. */
@@ -61,6 +76,12 @@ export interface LocalRuntime {
   readonly apiUrl: string;
   /** The local EventBridge's `GET /events`: the last domain events published. */
   readonly eventsUrl: string;
+  /** The SES emulator: its web page of sent mail, `/store` and `/raw/<MessageId>` (local/ses-outbound.ts). */
+  readonly outboxUrl: string;
+  /** The SMTP server that stands in for SES receiving. */
+  readonly smtpPort: number;
+  /** The demo tenant's support address. */
+  readonly supportAddress: string;
   readonly dataDir: string;
   /** Path of `local.json` (URL and keys). */
   readonly statePath: string;
@@ -73,13 +94,20 @@ export interface LocalRuntime {
 /** The demo tenant every fresh data directory gets, so the API can be tried right away. */
 export const demoTenant = { id: 'demo', name: 'Demo Support' } as const;
 
+/** The demo tenant's support address, registered as its mailbox on every start (a 409 means it is there). */
+export const demoSupportAddress = `support@${demoTenant.id}.localhost`;
+
+/** SMTP port when neither the options nor `SMTP_PORT` say otherwise. */
+export const defaultSmtpPort = 2525;
+
 let running = false;
 /**
  * What an earlier runtime of this process used. Handler modules stay imported, with SDK clients bound to the
  * emulator ports and an authorizer holding the operator key they first saw, so a restart reuses both.
  */
-const previousPorts: { dynamodb?: number; sqs?: number; eventbridge?: number } = {};
+const previousPorts: { dynamodb?: number; sqs?: number; eventbridge?: number; ses?: number } = {};
 let previousOperatorKey: string | undefined;
+let previousReplySecret: string | undefined;
 
 export function defaultDataDir(): string {
   return resolve(process.env.DESKLESS_DATA_DIR || '.deskless');
@@ -90,6 +118,16 @@ export function defaultPort(): number {
   if (fromEnv === undefined || fromEnv === '') return 3000;
   const port = Number(fromEnv);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT=${fromEnv} is not a port`);
+  return port;
+}
+
+/** `SMTP_PORT`, or undefined when unset. */
+export function smtpPortFromEnv(): number | undefined {
+  const fromEnv = process.env.SMTP_PORT;
+  if (fromEnv === undefined || fromEnv === '') return undefined;
+  const port = Number(fromEnv);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`SMTP_PORT=${fromEnv} is not a port`);
   return port;
 }
 
@@ -121,6 +159,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       previousOperatorKey ||
       generateOperatorKey();
     previousOperatorKey = operatorApiKey;
+    const replySecret =
+      process.env[mail.replySecretEnvVar] ||
+      previousState?.replySecret ||
+      previousReplySecret ||
+      generateReplySecret();
+    previousReplySecret = replySecret;
+    const smtpPort = options.smtpPort ?? smtpPortFromEnv();
 
     const dynamodb = await withPreferredPort(previousPorts.dynamodb, log, (port) =>
       startDynamoDbLocal({ dataDir: inMemory ? undefined : join(dataDir, 'dynamodb'), inMemory, port, log }),
@@ -146,14 +191,26 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     previousPorts.eventbridge = eventBridge.port;
     stack.push({ name: 'local EventBridge', stop: () => eventBridge.stop() });
 
+    const ses = await withPreferredPort(previousPorts.ses, log, (port) => startSesOutbound({ port, log }));
+    previousPorts.ses = ses.port;
+    stack.push({ name: 'SES emulator', stop: () => ses.stop() });
+
     const endpoints: LocalEndpoints = {
       dynamodb: dynamodb.endpoint,
       eventbridge: eventBridge.endpoint,
       sqs: sqs.endpoint,
+      ses: ses.url,
     };
     // Before any handler module is imported: they create their SDK clients and read config at import time.
     const restoreEnv = applyEnv({
-      ...localAwsEnv({ endpoints, tableNames, eventBusName, operatorApiKey }),
+      ...localAwsEnv({
+        endpoints,
+        tableNames,
+        eventBusName,
+        operatorApiKey,
+        bucketNames: sqs.buckets,
+        replySecret,
+      }),
       ...options.env,
     });
     stack.push({ name: 'environment', stop: restoreEnv });
@@ -203,25 +260,69 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         queueArn: queue.arn,
         fn: functions[consumer],
         handler: await importHandler<SqsConsumer>(functions[consumer]),
+        batchSize: queue.definition.batchSize,
         log,
       });
       stack.push({ name: `${queue.name} poller`, stop: () => poller.stop() });
     }
 
     const eventsUrl = `${eventBridge.endpoint}/events`;
-    const state = await settleState({
+    const identity = await settleState({
       previous: previousState,
       apiUrl: httpApi.url,
-      eventsUrl,
       operatorApiKey,
       log,
     });
+    const supportAddress = demoSupportAddress;
+    if (identity.adminApiKey) {
+      await registerMailbox({
+        apiUrl: httpApi.url,
+        adminApiKey: identity.adminApiKey,
+        address: supportAddress,
+        log,
+      });
+    }
+
+    // Last: mail accepted from here on finds the demo mailbox registered and its consumer polling.
+    const inboundTopic = sqs.topics.find((topic) => topic.topic === mail.inboundTopic);
+    const mailBucket = sqs.buckets.mail;
+    if (!inboundTopic || !mailBucket) {
+      throw new Error(`the topology has no queue on topic "${mail.inboundTopic}" or no mail bucket`);
+    }
+    const smtp = await startSmtp({
+      requested: smtpPort,
+      log,
+      start: (port) =>
+        startLocalSmtp({
+          endpoint: sqs.endpoint,
+          bucketName: mailBucket,
+          topicArn: inboundTopic.arn,
+          objectKeyPrefix: mail.inboundPrefix,
+          port,
+          host: options.host,
+          log,
+        }),
+    });
+    stack.push({ name: 'SMTP server', stop: () => smtp.stop() });
+
+    const state: LocalState = {
+      apiUrl: httpApi.url,
+      eventsUrl,
+      outboxUrl: ses.url,
+      smtpPort: smtp.port,
+      supportAddress,
+      ...identity,
+      replySecret,
+    };
     writeLocalState(dataDir, state);
 
     let stopped: Promise<void> | undefined;
     return {
       apiUrl: httpApi.url,
       eventsUrl,
+      outboxUrl: ses.url,
+      smtpPort: smtp.port,
+      supportAddress,
       dataDir,
       statePath: localStatePath(dataDir),
       state,
@@ -255,6 +356,64 @@ async function withPreferredPort<T>(
   }
 }
 
+/**
+ * The SMTP server on the port asked for (which must be free), or on 2525 when none was asked for, falling back
+ * to a free port when 2525 is taken (a second runtime, another tool): mail still works, at the port local.json
+ * and the ready line show.
+ */
+async function startSmtp(args: {
+  requested: number | undefined;
+  log: LocalLog;
+  start: (port: number) => Promise<LocalSmtp>;
+}): Promise<LocalSmtp> {
+  if (args.requested !== undefined) return args.start(args.requested);
+  try {
+    return await args.start(defaultSmtpPort);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    const smtp = await args.start(0);
+    args.log.warn(
+      `SMTP port ${defaultSmtpPort} is in use; SMTP listens on ${smtp.port} (set SMTP_PORT to choose)`,
+    );
+    return smtp;
+  }
+}
+
+/**
+ * Registers the demo tenant's support address as a mailbox (`POST /v1/mailboxes`), so mail sent to it over SMTP
+ * becomes tickets. 201 (created) and 409 (already there) are both fine; anything else is logged and startup goes
+ * on: the rest of the platform works without it.
+ */
+async function registerMailbox(args: {
+  apiUrl: string;
+  adminApiKey: string;
+  address: string;
+  log: LocalLog;
+}): Promise<void> {
+  try {
+    const response = await fetch(`${args.apiUrl}/v1/mailboxes`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${args.adminApiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ address: args.address }),
+    });
+    const text = await response.text();
+    if (response.status === 201 || response.status === 409) {
+      args.log.debug('demo mailbox registered', { address: args.address, status: response.status });
+      return;
+    }
+    if (response.status === 404) {
+      args.log.warn(`POST /v1/mailboxes is not available; mail to ${args.address} will not become tickets`);
+      return;
+    }
+    args.log.warn(`could not register the mailbox ${args.address}`, {
+      status: response.status,
+      body: text.slice(0, 500),
+    });
+  } catch (error) {
+    args.log.warn(`could not register the mailbox ${args.address}`, { error });
+  }
+}
+
 /** Imports a function's entry (the path CDK bundles) and returns its `handler` export. */
 async function importHandler<T>(fn: Pick<FunctionDefinition, 'entry' | 'name'>): Promise<T> {
   const module = (await import(new URL(`../${fn.entry}`, import.meta.url).href)) as { handler?: unknown };
@@ -270,17 +429,18 @@ async function importHandler<T>(fn: Pick<FunctionDefinition, 'entry' | 'name'>):
 async function settleState(args: {
   previous: LocalState | undefined;
   apiUrl: string;
-  eventsUrl: string;
   operatorApiKey: string;
   log: LocalLog;
-}): Promise<LocalState> {
-  const urls = { apiUrl: args.apiUrl, eventsUrl: args.eventsUrl };
+}): Promise<Pick<LocalState, 'tenantId' | 'adminApiKey' | 'operatorApiKey'>> {
   if (args.previous?.adminApiKey) {
     const probe = await fetch(`${args.apiUrl}/v1/api-keys`, {
       headers: { authorization: `Bearer ${args.previous.adminApiKey}` },
     });
     await probe.arrayBuffer();
-    if (probe.status !== 401 && probe.status !== 403) return { ...args.previous, ...urls };
+    if (probe.status !== 401 && probe.status !== 403) {
+      const { tenantId, adminApiKey } = args.previous;
+      return { tenantId, adminApiKey, operatorApiKey: args.operatorApiKey };
+    }
     args.log.warn('the admin key in local.json is not known to the database; creating the demo tenant again');
   }
   const response = await fetch(`${args.apiUrl}/v1/tenants`, {
@@ -296,11 +456,10 @@ async function settleState(args: {
         : 'could not create the demo tenant',
       { status: response.status, body: text.slice(0, 500) },
     );
-    return { ...urls, tenantId: '', adminApiKey: '', operatorApiKey: args.operatorApiKey };
+    return { tenantId: '', adminApiKey: '', operatorApiKey: args.operatorApiKey };
   }
   const created = JSON.parse(text) as { tenant?: { id?: string }; apiKey?: { secret?: string } };
   return {
-    ...urls,
     tenantId: created.tenant?.id ?? demoTenant.id,
     adminApiKey: created.apiKey?.secret ?? '',
     operatorApiKey: args.operatorApiKey,

@@ -26,6 +26,8 @@ export interface SqsPollerOptions {
   readonly batchSize?: number;
   /** Long-poll wait; short so that stop() returns quickly. */
   readonly waitTimeSeconds?: number;
+  /** Batches in flight at once, like the several pollers Lambda runs for a queue. */
+  readonly concurrency?: number;
   readonly log?: LocalLog;
 }
 
@@ -74,9 +76,11 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
     await deleteMessages(options.sqs, options.queueUrl, done, log);
   }
 
-  const loop = (async () => {
-    while (!stopping) await pollOnce();
-  })();
+  const loop = Promise.all(
+    Array.from({ length: options.concurrency ?? 4 }, async () => {
+      while (!stopping) await pollOnce();
+    }),
+  );
 
   return {
     async stop() {

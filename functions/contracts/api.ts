@@ -231,6 +231,11 @@ export const TicketResponse = named(
     solvedAt: z.nullable(timestamp),
     closedAt: z.nullable(timestamp),
     links: z.array(z.object({ kind: z.enum(['follow_up_of', 'followed_up_by']), number: integer })),
+    participants: described(
+      z.array(z.string()),
+      'addresses copied on the conversation; they receive public replies',
+    ),
+    mailbox: described(nullableString, 'support address of an email conversation; replies are sent from it'),
   }),
   'Ticket',
 );
@@ -245,12 +250,22 @@ const Actor = z.object({
 export const TimelineEventResponse = named(
   z.object({
     id: described(z.string(), 'ULID; also the id of the domain event published for it'),
-    type: z.enum(['created', 'comment', 'field_changed', 'status_changed', 'assigned', 'linked']),
+    type: z.enum([
+      'created',
+      'comment',
+      'field_changed',
+      'status_changed',
+      'assigned',
+      'linked',
+      'email_sent',
+      'email_failed',
+      'email_bounced',
+    ]),
     at: timestamp,
     actor: Actor,
     data: described(
       z.record(z.string(), z.unknown()),
-      'created: subject, channel, status, priority, requesterId; comment: body, public; field_changed: field, from, to; status_changed: from, to, reason; assigned: from, to; linked: link, number',
+      'created: subject, channel, status, priority, requesterId; comment: body, public, email?, attachments?; field_changed: field, from, to; status_changed: from, to, reason; assigned: from, to; linked: link, number; email_sent: kind, to, cc, messageId, forEvent; email_failed: kind, to, error, attempt, forEvent; email_bounced: bouncedMessageId, from, reason, rawKey',
     ),
   }),
   'TimelineEvent',
@@ -366,4 +381,30 @@ export const ProblemResponse = named(
   }),
   'Problem',
   'RFC 9457 problem details, served as application/problem+json',
+);
+
+// ---- email channel ----
+
+export const CreateMailboxBody = named(
+  z.strictObject({ address: described(email, 'a plain address, e.g. support@example.com') }),
+  'CreateMailboxRequest',
+);
+export const MailboxParam = z.strictObject({ address: z.string().check(z.minLength(3), z.maxLength(254)) });
+
+export const MailboxResponse = named(z.object({ address: z.string(), createdAt: timestamp }), 'Mailbox');
+export const MailboxList = named(z.object({ items: z.array(MailboxResponse) }), 'MailboxList');
+
+const templateText = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
+export const EmailSettingsBody = named(
+  z.strictObject({
+    acknowledgement: z.strictObject({
+      enabled: z.boolean(),
+      subject: described(
+        templateText(255),
+        'placeholders: {{ticket.number}}, {{ticket.subject}}, {{requester.name}}',
+      ),
+      body: described(templateText(10_000), 'plain text, same placeholders'),
+    }),
+  }),
+  'EmailSettings',
 );

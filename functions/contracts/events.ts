@@ -39,15 +39,59 @@ const DATA = {
     body: z.string().describe(`cut to 8,000 characters; read the full comment from the API when truncated`),
     public: z.boolean(),
     truncated: z.literal(true).optional(),
+    email: z
+      .object({
+        messageId: z.string(),
+        from: z.string(),
+        to: z.array(z.string()),
+        cc: z.array(z.string()),
+        subject: z.string(),
+        rawKey: z.string().nullable(),
+        automated: z.string().nullable(),
+      })
+      .optional()
+      .describe('set when the comment came by email'),
+    attachments: z
+      .array(
+        z.object({
+          filename: z.string(),
+          contentType: z.string(),
+          size: z.number().int(),
+          key: z.string().nullable(),
+          inline: z.boolean(),
+          dropped: z.string().optional(),
+        }),
+      )
+      .optional(),
   }),
   'ticket.updated': z.object({
-    field: z.enum(['subject', 'priority', 'type', 'tags', 'customFields', 'group']),
+    field: z.enum(['subject', 'priority', 'type', 'tags', 'customFields', 'group', 'participants']),
     from: z.unknown(),
     to: z.unknown(),
   }),
   'ticket.status_changed': z.object({ from: z.enum(STATUSES), to: z.enum(STATUSES), reason: z.string() }),
   'ticket.assigned': z.object({ from: z.string().nullable(), to: z.string().nullable() }),
   'ticket.linked': z.object({ link: z.enum(['follow_up_of', 'followed_up_by']), number: z.number().int() }),
+  'email.sent': z.object({
+    kind: z.enum(['acknowledgement', 'reply']),
+    to: z.array(z.string()),
+    cc: z.array(z.string()),
+    messageId: z.string(),
+    forEvent: z.string().describe('id of the timeline event the mail was sent for'),
+  }),
+  'email.failed': z.object({
+    kind: z.enum(['acknowledgement', 'reply']),
+    to: z.array(z.string()),
+    error: z.string(),
+    attempt: z.number().int(),
+    forEvent: z.string(),
+  }),
+  'email.bounced': z.object({
+    bouncedMessageId: z.string().nullable(),
+    from: z.string().nullable(),
+    reason: z.string(),
+    rawKey: z.string().nullable(),
+  }),
 } as const satisfies Record<(typeof DOMAIN_EVENT_TYPES)[keyof typeof DOMAIN_EVENT_TYPES], z.ZodType>;
 
 export type DomainEventTypeName = keyof typeof DATA;

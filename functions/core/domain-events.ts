@@ -11,6 +11,9 @@ export const DOMAIN_EVENT_TYPES = {
   status_changed: 'ticket.status_changed',
   assigned: 'ticket.assigned',
   linked: 'ticket.linked',
+  email_sent: 'email.sent',
+  email_failed: 'email.failed',
+  email_bounced: 'email.bounced',
 } as const satisfies Record<TimelineEventType, string>;
 
 export type DomainEventType = (typeof DOMAIN_EVENT_TYPES)[TimelineEventType];
@@ -35,8 +38,15 @@ export interface DomainEvent {
 export function toDomainEvent(event: TimelineEvent): DomainEvent {
   const { type, ...rest } = event.data;
   let data: Record<string, unknown> = rest;
-  if (event.data.type === 'comment' && event.data.body.length > MAX_EVENT_BODY_CHARS) {
-    data = { ...rest, body: event.data.body.slice(0, MAX_EVENT_BODY_CHARS), truncated: true };
+  if (event.data.type === 'comment') {
+    // The full original text of an emailed comment stays on the timeline; the event carries the comment.
+    if (event.data.email) {
+      const { text: _text, html: _html, ...email } = event.data.email;
+      data = { ...data, email };
+    }
+    if (event.data.body.length > MAX_EVENT_BODY_CHARS) {
+      data = { ...data, body: event.data.body.slice(0, MAX_EVENT_BODY_CHARS), truncated: true };
+    }
   }
   return {
     id: event.id,

@@ -52,6 +52,10 @@ export interface Ticket {
   readonly group: string | null;
   readonly channel: Channel;
   readonly links: readonly TicketLink[];
+  /** People copied on the conversation (email addresses): they receive public replies too. */
+  readonly participants: readonly string[];
+  /** The support address the conversation runs through, for tickets that came by email; replies go from it. */
+  readonly mailbox: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly solvedAt: string | null;
@@ -89,16 +93,76 @@ export type TimelineEventData =
       readonly priority: Priority;
       readonly requesterId: string;
     }
-  | { readonly type: 'comment'; readonly body: string; readonly public: boolean }
+  | {
+      readonly type: 'comment';
+      readonly body: string;
+      readonly public: boolean;
+      /** Set when the comment came by email. */
+      readonly email?: EmailOrigin;
+      readonly attachments?: readonly AttachmentMeta[];
+    }
   | {
       readonly type: 'field_changed';
-      readonly field: Exclude<PatchableField, 'status' | 'assignee'>;
+      readonly field: Exclude<PatchableField, 'status' | 'assignee'> | 'participants';
       readonly from: unknown;
       readonly to: unknown;
     }
   | { readonly type: 'status_changed'; readonly from: Status; readonly to: Status; readonly reason: string }
   | { readonly type: 'assigned'; readonly from: string | null; readonly to: string | null }
-  | { readonly type: 'linked'; readonly link: LinkKind; readonly number: number };
+  | { readonly type: 'linked'; readonly link: LinkKind; readonly number: number }
+  | {
+      readonly type: 'email_sent';
+      readonly kind: OutboundKind;
+      readonly to: readonly string[];
+      readonly cc: readonly string[];
+      readonly messageId: string;
+      /** The timeline event the mail was sent for (its id de-duplicates redelivered sends). */
+      readonly forEvent: string;
+    }
+  | {
+      readonly type: 'email_failed';
+      readonly kind: OutboundKind;
+      readonly to: readonly string[];
+      readonly error: string;
+      readonly attempt: number;
+      readonly forEvent: string;
+    }
+  | {
+      readonly type: 'email_bounced';
+      readonly bouncedMessageId: string | null;
+      readonly from: string | null;
+      readonly reason: string;
+      readonly rawKey: string | null;
+    };
+
+export type OutboundKind = 'acknowledgement' | 'reply';
+
+/** Where an emailed comment came from; the raw MIME stays in the mail bucket under `rawKey`. */
+export interface EmailOrigin {
+  readonly messageId: string;
+  readonly from: string;
+  readonly to: readonly string[];
+  readonly cc: readonly string[];
+  readonly subject: string;
+  /** The whole text as received (quoted history and signature included), for agents who need it. */
+  readonly text: string;
+  /** The HTML part, sanitised for display; null when there was none or it was too large (see the raw MIME). */
+  readonly html: string | null;
+  readonly rawKey: string | null;
+  /** Set for auto-replies and bulk mail: Deskless never answers those automatically. */
+  readonly automated: string | null;
+}
+
+export interface AttachmentMeta {
+  readonly filename: string;
+  readonly contentType: string;
+  readonly size: number;
+  /** Key in the mail bucket; null when the attachment was dropped. */
+  readonly key: string | null;
+  readonly inline: boolean;
+  /** Why it was not kept (size limits), when dropped. */
+  readonly dropped?: string;
+}
 
 export type TimelineEventType = TimelineEventData['type'];
 

@@ -1,6 +1,8 @@
 /**
  * What the use cases need from the outside world. Adapters implement these; unit tests use in-memory fakes.
  */
+
+import type { EmailSettings, OutboundMail } from './email/outbound.ts';
 import type {
   Agent,
   ApiKey,
@@ -70,6 +72,21 @@ export interface TicketReferences {
   readonly assignee?: string | undefined;
 }
 
+/**
+ * The inbound mail a change records: its Message-ID is stored with the ticket number (threading) under a
+ * key that can be written once only (de-duplication). A second write throws DuplicateMessageError.
+ */
+export interface InboundMessage {
+  readonly messageId: string;
+}
+
+export class DuplicateMessageError extends Error {
+  constructor(messageId: string) {
+    super(`message ${messageId} was already taken in`);
+    this.name = 'DuplicateMessageError';
+  }
+}
+
 export interface TicketStore {
   /** The tenant's next ticket number (an atomic counter). */
   nextNumber(tenantId: string): Promise<number>;
@@ -84,6 +101,7 @@ export interface TicketStore {
     readonly idempotency?: IdempotencyRecord | undefined;
     readonly followUpOf?: { readonly change: Change; readonly expectedVersion: number } | undefined;
     readonly references?: TicketReferences | undefined;
+    readonly inboundMessage?: InboundMessage | undefined;
   }): Promise<void>;
   get(tenantId: string, number: number): Promise<Ticket | null>;
   /**
@@ -96,9 +114,13 @@ export interface TicketStore {
     options?: {
       readonly customer?: CustomerUpsert | undefined;
       readonly references?: TicketReferences | undefined;
+      readonly inboundMessage?: InboundMessage | undefined;
     },
   ): Promise<void>;
+  /** Appends events that record something without changing the ticket (mail sent, bounced). Idempotent by id. */
+  appendEvents(events: readonly TimelineEvent[], inboundMessage?: InboundMessage): Promise<void>;
   timeline(tenantId: string, number: number, page: PageRequest): Promise<Page<TimelineEvent>>;
+  event(tenantId: string, number: number, eventId: string): Promise<TimelineEvent | null>;
   list(tenantId: string, filter: TicketFilter, page: PageRequest): Promise<Page<Ticket>>;
 }
 
@@ -175,4 +197,49 @@ export class IdempotencyConflictError extends Error {
     super('idempotency key already used');
     this.name = 'IdempotencyConflictError';
   }
+}
+
+/** Support addresses: which tenant a recipient address belongs to. Addresses are unique across tenants. */
+export interface MailboxStore {
+  tenantFor(address: string): Promise<string | null>;
+  /** Throws DomainError('conflict') when the address is registered already (by any tenant). */
+  create(tenantId: string, address: string, now: string): Promise<void>;
+  list(tenantId: string): Promise<{ address: string; createdAt: string }[]>;
+  /** False when the tenant has no such address. */
+  remove(tenantId: string, address: string): Promise<boolean>;
+}
+
+/** Message-IDs recorded for tickets (inbound and sent), for threading. */
+export interface MessageStore {
+  ticketsFor(tenantId: string, messageIds: readonly string[]): Promise<Map<string, number>>;
+  isRecorded(tenantId: string, messageId: string): Promise<boolean>;
+  recordOutbound(
+    tenantId: string,
+    ticketNumber: number,
+    messageIds: readonly string[],
+    now: string,
+  ): Promise<void>;
+}
+
+/** A token bucket per sender: a runaway sender or a mail loop cannot open a flood of tickets. */
+export interface SenderRateLimiter {
+  /** Takes a token; false when the bucket is empty (the caller holds the mail back). */
+  take(tenantId: string, sender: string, now: string): Promise<boolean>;
+  /** Counts a held-back mail so it shows in the tenant's figures. */
+  countHeld(tenantId: string, now: string): Promise<void>;
+}
+
+/** Files kept outside the table (attachments): the mail bucket. */
+export interface BlobStore {
+  put(key: string, content: Uint8Array, contentType: string): Promise<void>;
+}
+
+export interface EmailSettingsStore {
+  get(tenantId: string): Promise<EmailSettings>;
+  put(tenantId: string, settings: EmailSettings): Promise<void>;
+}
+
+/** Sends a decided mail (SES). Returns every Message-ID the mail is known by: ours and the provider's. */
+export interface Mailer {
+  send(mail: OutboundMail): Promise<{ readonly messageIds: readonly string[] }>;
 }

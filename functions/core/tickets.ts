@@ -2,8 +2,10 @@ import { DomainError } from './errors.ts';
 import { checkTransition, statusAfterComment } from './lifecycle.ts';
 import type {
   Actor,
+  AttachmentMeta,
   Channel,
   CustomFieldValue,
+  EmailOrigin,
   Priority,
   RequesterRef,
   Status,
@@ -60,6 +62,16 @@ function eventsFor(
   );
 }
 
+/** Participants are unique lower-case addresses, never the requester (who gets replies anyway). */
+export function uniqueAddresses(addresses: readonly string[], requesterEmail: string | null): string[] {
+  const seen = new Set<string>();
+  for (const raw of addresses) {
+    const address = raw.trim().toLowerCase();
+    if (address && address !== requesterEmail) seen.add(address);
+  }
+  return [...seen];
+}
+
 /** Tags are lower-case words without spaces, unique, in the order given (Zendesk's rule). */
 export function normalizeTags(tags: readonly string[]): string[] {
   const seen = new Set<string>();
@@ -74,7 +86,12 @@ export interface OpenTicketInput {
   readonly tenantId: string;
   readonly number: number;
   readonly subject: string;
-  readonly comment: { readonly body: string; readonly public: boolean };
+  readonly comment: {
+    readonly body: string;
+    readonly public: boolean;
+    readonly email?: EmailOrigin | undefined;
+    readonly attachments?: readonly AttachmentMeta[] | undefined;
+  };
   readonly requester: RequesterRef;
   readonly channel: Channel;
   readonly priority?: Priority | undefined;
@@ -84,6 +101,8 @@ export interface OpenTicketInput {
   readonly group?: string | null | undefined;
   /** Set when the ticket is the follow-up of a closed one. */
   readonly followUpOf?: number | undefined;
+  readonly participants?: readonly string[] | undefined;
+  readonly mailbox?: string | null | undefined;
 }
 
 /**
@@ -105,6 +124,8 @@ export function openTicket(input: OpenTicketInput, opener: Actor, now: string, i
     group: input.group ?? null,
     channel: input.channel,
     links: input.followUpOf === undefined ? [] : [{ kind: 'follow_up_of', number: input.followUpOf }],
+    participants: uniqueAddresses(input.participants ?? [], input.requester.email),
+    mailbox: input.mailbox ?? null,
     createdAt: now,
     updatedAt: now,
     solvedAt: null,
@@ -128,7 +149,13 @@ export function openTicket(input: OpenTicketInput, opener: Actor, now: string, i
     },
   ]);
   const comment = eventsFor(ticket, input.comment.public ? requesterActor : opener, now, ids, [
-    { type: 'comment', body: input.comment.body, public: input.comment.public },
+    {
+      type: 'comment',
+      body: input.comment.body,
+      public: input.comment.public,
+      ...(input.comment.email && { email: input.comment.email }),
+      ...(input.comment.attachments && { attachments: input.comment.attachments }),
+    },
   ]);
   const linked =
     input.followUpOf === undefined
@@ -257,10 +284,16 @@ function sortKeys(record: Readonly<Record<string, unknown>>): Record<string, unk
 /** A comment, and the status change it causes (a customer's reply reopens; an agent's reply opens a new ticket). */
 export function addComment(
   ticket: Ticket,
-  comment: { readonly body: string; readonly public: boolean },
+  comment: {
+    readonly body: string;
+    readonly public: boolean;
+    readonly email?: EmailOrigin | undefined;
+    readonly attachments?: readonly AttachmentMeta[] | undefined;
+  },
   author: Actor,
   now: string,
   ids: IdSource,
+  newParticipants: readonly string[] = [],
 ): Change {
   assertOpenForChange(ticket);
   if (author.type === 'customer' && !comment.public) {
@@ -269,8 +302,21 @@ export function addComment(
     ]);
   }
   const to = statusAfterComment(ticket.status, author.type, comment.public);
-  const data: TimelineEventData[] = [{ type: 'comment', body: comment.body, public: comment.public }];
+  const data: TimelineEventData[] = [
+    {
+      type: 'comment',
+      body: comment.body,
+      public: comment.public,
+      ...(comment.email && { email: comment.email }),
+      ...(comment.attachments && { attachments: comment.attachments }),
+    },
+  ];
   let next: Ticket = { ...ticket, updatedAt: now, version: ticket.version + 1 };
+  const participants = uniqueAddresses([...ticket.participants, ...newParticipants], ticket.requester.email);
+  if (participants.length !== ticket.participants.length) {
+    data.push({ type: 'field_changed', field: 'participants', from: ticket.participants, to: participants });
+    next = { ...next, participants };
+  }
   if (to) {
     data.push({
       type: 'status_changed',
@@ -305,4 +351,18 @@ export function linkFollowUp(
       { type: 'linked', link: 'followed_up_by', number: followUpNumber },
     ]),
   };
+}
+
+/**
+ * An event that records something that happened around the ticket without changing it (a mail sent or
+ * bounced). The ticket keeps its version; the event carries its current summary.
+ */
+export function noteEvent(
+  ticket: Ticket,
+  actor: Actor,
+  now: string,
+  ids: IdSource,
+  data: TimelineEventData,
+): TimelineEvent {
+  return eventsFor(ticket, actor, now, ids, [data])[0]!;
 }

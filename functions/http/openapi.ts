@@ -77,6 +77,23 @@ const CONTRACTS: Record<string, OperationContract> = {
   getGroup: { response: api.GroupResponse, status: 200 },
   createCustomField: { body: api.CreateCustomFieldBody, response: api.CustomFieldResponse, status: 201 },
   listCustomFields: { response: api.CustomFieldList, status: 200 },
+  createMailbox: {
+    body: api.CreateMailboxBody,
+    response: api.MailboxResponse,
+    status: 201,
+    description:
+      'Mail to this address (and its +tags) becomes tickets of this tenant. An address belongs to one tenant; the domain must be one SES receives for (see the README).',
+  },
+  listMailboxes: { response: api.MailboxList, status: 200 },
+  removeMailbox: { status: 204, description: 'Mail to the address is dropped from now on (logged).' },
+  getEmailSettings: { response: api.EmailSettingsBody, status: 200 },
+  putEmailSettings: {
+    body: api.EmailSettingsBody,
+    response: api.EmailSettingsBody,
+    status: 200,
+    description:
+      'The acknowledgement sent to the requester of a new email ticket (never to automatic mail). Replies carry Auto-Submitted: auto-replied.',
+  },
 };
 
 const ref = (schema: z.ZodMiniType) => ({ $ref: `#/components/schemas/${schemaName(schema)}` });

@@ -5,11 +5,14 @@ import {
   CreateApiKeyBody,
   CreateCustomFieldBody,
   CreateGroupBody,
+  CreateMailboxBody,
   CreateTenantBody,
   CreateTicketBody,
   CustomerQuery,
+  EmailSettingsBody,
   IdParam,
   ListTicketsQuery,
+  MailboxParam,
   PageQuery,
   TicketNumberParam,
   UpdateAgentBody,
@@ -220,6 +223,24 @@ export function makeOperations(useCases: UseCases, info: { version: string }): R
           await useCases.createCustomField(tenant(request), request.json(CreateCustomFieldBody)),
         ),
       ),
+
+    createMailbox: async (request) => {
+      const { address } = request.json(CreateMailboxBody);
+      return json(201, await useCases.createMailbox(tenant(request), address));
+    },
+
+    listMailboxes: async (request) => json(200, { items: await useCases.listMailboxes(tenant(request)) }),
+
+    removeMailbox: async (request) => {
+      const { address } = request.params(MailboxParam);
+      await useCases.removeMailbox(tenant(request), decodeURIComponent(address));
+      return { statusCode: 204 };
+    },
+
+    getEmailSettings: async (request) => json(200, await useCases.getEmailSettings(tenant(request))),
+
+    putEmailSettings: async (request) =>
+      json(200, await useCases.putEmailSettings(tenant(request), request.json(EmailSettingsBody))),
 
     listCustomFields: async (request) =>
       json(200, { items: (await useCases.listCustomFields(tenant(request))).map(customFieldJson) }),

@@ -1,22 +1,28 @@
 /**
  * `npm start` end to end: the local runtime runs as a child process (`npx tsx bin/local.ts`) with its own data
- * directory, is driven over HTTP with the admin key it wrote to local.json, restarted on the same data, and
- * stopped the way a terminal's Ctrl-C does (SIGINT to the whole foreground process group). No JVM may outlive it.
+ * directory, is driven over HTTP with the admin key it wrote to local.json (and reached over SMTP at the port it
+ * wrote there), restarted on the same data, and stopped the way a terminal's Ctrl-C does (SIGINT to the whole
+ * foreground process group). No JVM may outlive it.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sendRawMail } from '../support/smtp.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 
 interface LocalJson {
   apiUrl: string;
   eventsUrl: string;
+  outboxUrl: string;
+  smtpPort: number;
+  supportAddress: string;
   tenantId: string;
   adminApiKey: string;
   operatorApiKey: string;
+  replySecret: string;
 }
 
 interface Running {
@@ -30,7 +36,13 @@ interface Running {
 async function startRuntime(dataDir: string): Promise<Running> {
   const child = spawn('npx', ['tsx', 'bin/local.ts'], {
     cwd: root,
-    env: { ...process.env, DESKLESS_DATA_DIR: dataDir, PORT: '0', DESKLESS_LOCAL_LOG: 'warn' },
+    env: {
+      ...process.env,
+      DESKLESS_DATA_DIR: dataDir,
+      PORT: '0',
+      SMTP_PORT: '0',
+      DESKLESS_LOCAL_LOG: 'warn',
+    },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -146,6 +158,30 @@ describe('local runtime (npm start)', () => {
     expect(docs.status).toBe(200);
   });
 
+  it('listens for mail on the SMTP port in local.json and shows sent mail at its outbox URL', async () => {
+    expect(firstState.supportAddress).toBe('support@demo.localhost');
+    expect(firstState.smtpPort).toBeGreaterThan(0);
+    expect(firstState.outboxUrl).toMatch(/^http:\/\/[\w.:[\]-]+:\d+$/);
+    expect(firstState.replySecret.length).toBeGreaterThanOrEqual(32);
+    expect(running!.readyLine).toContain(`SMTP port ${firstState.smtpPort}`);
+    expect(running!.readyLine).toContain(firstState.outboxUrl);
+
+    const sent = await sendRawMail({
+      port: firstState.smtpPort,
+      from: 'ann@example.com',
+      to: [firstState.supportAddress],
+      raw: `From: Ann <ann@example.com>\r\nTo: ${firstState.supportAddress}\r\nSubject: Hello over SMTP\r\nMessage-ID: <e2e-smtp-1@example.com>\r\n\r\nHi\r\n`,
+    });
+    expect(sent.response).toMatch(/^250 /);
+    expect(sent.sesMessageId).toMatch(/^[0-9a-v]{40}$/);
+
+    const outbox = await fetch(firstState.outboxUrl);
+    expect(outbox.status).toBe(200);
+    await outbox.arrayBuffer();
+    const store = await fetch(`${firstState.outboxUrl}/store`);
+    expect(await store.json()).toHaveProperty('emails');
+  });
+
   it('creates a ticket with the admin key, reads it back, and publishes its events through the outbox', async () => {
     const { apiUrl, adminApiKey, eventsUrl } = firstState;
     const headers = { authorization: `Bearer ${adminApiKey}`, 'content-type': 'application/json' };
@@ -197,7 +233,11 @@ describe('local runtime (npm start)', () => {
       tenantId: firstState.tenantId,
       adminApiKey: firstState.adminApiKey,
       operatorApiKey: firstState.operatorApiKey,
+      replySecret: firstState.replySecret,
+      supportAddress: firstState.supportAddress,
     });
+    expect(state.smtpPort).toBeGreaterThan(0);
+    expect(running.readyLine).toContain(`SMTP port ${state.smtpPort}`);
     expect(running.readyLine).toContain(state.apiUrl);
 
     const read = await fetch(`${state.apiUrl}/v1/tickets/${ticketNumber}`, {

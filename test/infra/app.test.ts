@@ -22,6 +22,7 @@ const MUST_BE_TAGGED = [
   'AWS::DynamoDB::Table',
   'AWS::Lambda::Function',
   'AWS::SQS::Queue',
+  'AWS::S3::Bucket',
   'AWS::SNS::Topic',
   'AWS::SecretsManager::Secret',
   'AWS::Events::EventBus',

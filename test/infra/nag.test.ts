@@ -11,12 +11,20 @@ import { synthDeskless } from './synth.ts';
  * the cloud assembly's validation-report.json. `cdk synth` fails on unacknowledged errors and only prints
  * warnings; here synth is told not to throw, so the report lists every finding of either kind by name.
  */
-describe('cdk-nag AwsSolutions', () => {
+const DEPLOYMENTS = [
+  { name: 'without mail domains', context: {} },
+  {
+    name: 'with mail domains (receipt rule set and its activation)',
+    context: { 'deskless:mailDomains': 'support.example.com', 'deskless:replaceActiveRuleSet': 'true' },
+  },
+];
+
+describe.each(DEPLOYMENTS)('cdk-nag AwsSolutions, $name', ({ context }) => {
   const outdir = mkdtempSync(join(tmpdir(), 'deskless-nag-'));
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
   const deskless = synthDeskless({
     outdir,
-    context: { '@aws-cdk/core:failSynthOnValidationErrors': false },
+    context: { '@aws-cdk/core:failSynthOnValidationErrors': false, ...context },
   });
 
   it('reports nothing unacknowledged', () => {

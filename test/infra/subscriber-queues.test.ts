@@ -4,8 +4,9 @@ import { describe, expect, it, vi } from 'vitest';
 import type { QueueDefinition } from '../../functions/topology.ts';
 
 /**
- * topology.ts has no subscriber queues yet; these tests give it two, to check what every queue added later
- * will get: a bus rule, a DLQ with an alarm, and (when it has a consumer) a batch event source.
+ * These tests give topology.ts sample queues, to check what every queue added later will get: a bus rule
+ * (`events`) or a topic subscription (`topic`), a DLQ with an alarm, and (when it has a consumer) a batch
+ * event source. email-channel.test.ts checks the queues topology.ts has today.
  */
 const SAMPLE_QUEUES = vi.hoisted((): QueueDefinition[] => [
   {
@@ -13,6 +14,7 @@ const SAMPLE_QUEUES = vi.hoisted((): QueueDefinition[] => [
     description: 'New tickets to classify',
     events: ['ticket.created', 'ticket.reopened'],
     consumer: 'dispatcher',
+    batchSize: 5,
     visibilityTimeoutSeconds: 180,
     maxReceiveCount: 5,
   },
@@ -20,6 +22,13 @@ const SAMPLE_QUEUES = vi.hoisted((): QueueDefinition[] => [
     name: 'metering',
     description: 'Usage counters',
     events: ['ticket.created'],
+    visibilityTimeoutSeconds: 60,
+    maxReceiveCount: 3,
+  },
+  {
+    name: 'mail-audit',
+    description: 'Every inbound mail notification, for an audit trail',
+    topic: 'inbound-mail',
     visibilityTimeoutSeconds: 60,
     maxReceiveCount: 3,
   },
@@ -65,18 +74,41 @@ describe.each(SAMPLE_QUEUES)('queue $name', (definition) => {
     }
   });
 
-  it('receives its domain events from the bus, undeliverable ones going to the DLQ', () => {
-    const rule = Object.values(resources).find(
+  it.runIf(definition.events)(
+    'receives its domain events from the bus, undeliverable ones going to the DLQ',
+    () => {
+      const rule = Object.values(resources).find(
+        (resource) =>
+          resource.Type === 'AWS::Events::Rule' &&
+          resource.Properties.Targets[0].Arn['Fn::GetAtt'][0] === queueId,
+      );
+      expect(rule!.Properties.EventPattern).toEqual({
+        source: [eventBus.source],
+        'detail-type': definition.events,
+      });
+      expect(rule!.Properties.EventBusName).toEqual({ Ref: logicalIdOf(stateful.eventBus) });
+      expect(rule!.Properties.Targets[0].DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [dlqId, 'Arn'] } });
+    },
+  );
+
+  it.runIf(definition.topic)('subscribes to its topic, undeliverable notifications going to the DLQ', () => {
+    const subscriptions = Object.values(resources).filter(
       (resource) =>
-        resource.Type === 'AWS::Events::Rule' &&
-        resource.Properties.Targets[0].Arn['Fn::GetAtt'][0] === queueId,
+        resource.Type === 'AWS::SNS::Subscription' &&
+        JSON.stringify(resource.Properties.Endpoint).includes(queueId),
     );
-    expect(rule!.Properties.EventPattern).toEqual({
-      source: [eventBus.source],
-      'detail-type': definition.events,
+    expect(subscriptions).toHaveLength(1);
+    expect(subscriptions[0]!.Properties).toMatchObject({
+      Protocol: 'sqs',
+      TopicArn: { Ref: logicalIdOf(stateful.inboundMail.topic) },
+      RawMessageDelivery: false,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] } },
     });
-    expect(rule!.Properties.EventBusName).toEqual({ Ref: logicalIdOf(stateful.eventBus) });
-    expect(rule!.Properties.Targets[0].DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [dlqId, 'Arn'] } });
+    const rules = Object.values(resources).filter(
+      (resource) =>
+        resource.Type === 'AWS::Events::Rule' && JSON.stringify(resource.Properties).includes(queueId),
+    );
+    expect(rules).toEqual([]);
   });
 
   it('alarms when its DLQ holds a message', () => {
@@ -102,6 +134,7 @@ describe('consumers', () => {
     );
     expect(sqsMappings).toHaveLength(SAMPLE_QUEUES.filter((queue) => queue.consumer).length);
     expect(sqsMappings[0]!.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    expect(sqsMappings[0]!.Properties.BatchSize).toBe(5);
     expect(JSON.stringify(sqsMappings[0]!.Properties.EventSourceArn)).toContain('TriageSubscriber');
   });
 });

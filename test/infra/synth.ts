@@ -48,6 +48,7 @@ export interface CfnResourceJson {
   readonly Properties: Record<string, any>;
   readonly DeletionPolicy?: string;
   readonly UpdateReplacePolicy?: string;
+  readonly DependsOn?: readonly string[];
 }
 
 export function resourcesOf(template: Template): Record<string, CfnResourceJson> {

@@ -30,16 +30,35 @@ describe('topology guards', () => {
     expect(() => synthDeskless()).toThrow(/queue "hasty": visibility timeout 10s is shorter/);
   });
 
-  it('rejects a queue that subscribes to no event', () => {
+  function subscriberQueue(definition: QueueDefinition) {
     const stack = new Stack(new App(), 'Test');
-    expect(
-      () =>
-        new SubscriberQueue(stack, 'Idle', {
-          definition: { ...TOO_SHORT, name: 'idle', events: [] },
-          bus: new EventBus(stack, 'Bus'),
-          source: 'deskless',
-          alarmTopic: new Topic(stack, 'Topic'),
-        }),
-    ).toThrow(/queue "idle" subscribes to no events/);
+    return new SubscriberQueue(stack, 'Queue', {
+      definition,
+      bus: new EventBus(stack, 'Bus'),
+      source: 'deskless',
+      topics: new Map([['inbound-mail', new Topic(stack, 'Inbound')]]),
+      alarmTopic: new Topic(stack, 'Alarms'),
+    });
+  }
+
+  it('rejects a queue that subscribes to no event', () => {
+    expect(() => subscriberQueue({ ...TOO_SHORT, name: 'idle', events: [] })).toThrow(
+      /queue "idle" subscribes to no events/,
+    );
+    expect(() => subscriberQueue({ ...TOO_SHORT, name: 'idle', events: undefined })).toThrow(
+      /queue "idle" subscribes to no events/,
+    );
+  });
+
+  it('rejects a queue with both events and a topic', () => {
+    expect(() => subscriberQueue({ ...TOO_SHORT, name: 'both', topic: 'inbound-mail' })).toThrow(
+      /queue "both" has both events and a topic/,
+    );
+  });
+
+  it('rejects a queue that subscribes to a topic the stateful stack does not build', () => {
+    expect(() =>
+      subscriberQueue({ ...TOO_SHORT, name: 'lost', events: undefined, topic: 'outbound-mail' }),
+    ).toThrow(/queue "lost" subscribes to topic "outbound-mail", which is not one of inbound-mail/);
   });
 });

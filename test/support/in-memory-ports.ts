@@ -5,6 +5,7 @@
  */
 
 import { organizationOf } from '../../functions/core/customers.ts';
+import { DEFAULT_EMAIL_SETTINGS, type EmailSettings } from '../../functions/core/email/outbound.ts';
 import { ConcurrentModificationError, DomainError } from '../../functions/core/errors.ts';
 import type {
   Agent,
@@ -20,17 +21,24 @@ import type {
 import {
   type AgentStore,
   type ApiKeyStore,
+  type BlobStore,
   type Clock,
   type CustomerStore,
   type CustomerUpsert,
   type CustomFieldStore,
+  DuplicateMessageError,
+  type EmailSettingsStore,
   type GroupStore,
   IdempotencyConflictError,
   type IdempotencyRecord,
   type IdempotencyStore,
   type Ids,
+  type InboundMessage,
+  type MailboxStore,
+  type MessageStore,
   type PageRequest,
   type Secrets,
+  type SenderRateLimiter,
   type TenantStore,
   type TicketFilter,
   type TicketReferences,
@@ -68,6 +76,15 @@ export class MemoryTicketStore implements TicketStore {
   readonly customers = new Map<string, Customer>();
   readonly identities = new Map<string, string>();
   readonly idempotency = new Map<string, IdempotencyRecord>();
+  /** `${tenant}#${messageId}` → ticket number: inbound and sent mail, as the message items hold. */
+  readonly messages = new Map<string, number>();
+
+  private recordInbound(tenantId: string, number: number, message: InboundMessage | undefined) {
+    if (!message) return;
+    const key = `${tenantId}#${message.messageId.toLowerCase()}`;
+    if (this.messages.has(key)) throw new DuplicateMessageError(message.messageId);
+    this.messages.set(key, number);
+  }
   /** Set to make the next write lose a race, as a concurrent writer would. */
   failNextWrite = 0;
   /** Answers whether a referenced group or agent exists (the DynamoDB store checks in its transaction). */
@@ -145,6 +162,7 @@ export class MemoryTicketStore implements TicketStore {
     if (followUpOf) this.checkVersion(followUpOf.change, followUpOf.expectedVersion);
     const idemKey = idempotency && `${change.ticket.tenantId}#${idempotency.key}`;
     if (idemKey && this.idempotency.has(idemKey)) throw new IdempotencyConflictError();
+    this.recordInbound(change.ticket.tenantId, change.ticket.number, args.inboundMessage);
     this.upsertCustomer(change.ticket.tenantId, requester, change.ticket.createdAt);
     this.apply(change);
     if (followUpOf) this.apply(followUpOf.change);
@@ -162,9 +180,24 @@ export class MemoryTicketStore implements TicketStore {
     }
     this.checkReferences(change.ticket.tenantId, options.references);
     this.checkVersion(change, expectedVersion);
+    this.recordInbound(change.ticket.tenantId, change.ticket.number, options.inboundMessage);
     if (options.customer)
       this.upsertCustomer(change.ticket.tenantId, options.customer, change.ticket.updatedAt);
     this.apply(change);
+  }
+
+  async event(tenantId: string, number: number, eventId: string) {
+    return (
+      this.events.find((e) => e.tenantId === tenantId && e.ticketNumber === number && e.id === eventId) ??
+      null
+    );
+  }
+
+  async appendEvents(events: readonly TimelineEvent[], inboundMessage?: InboundMessage) {
+    const first = events[0];
+    if (!first) return;
+    this.recordInbound(first.tenantId, first.ticketNumber, inboundMessage);
+    for (const event of events) if (!this.events.some((e) => e.id === event.id)) this.events.push(event);
   }
 
   async timeline(tenantId: string, number: number, page: PageRequest) {
@@ -344,9 +377,81 @@ export function memoryPorts() {
     apiKeys,
     tenants: new MemoryTenantStore(apiKeys),
     idempotency: new MemoryIdempotencyStore(tickets),
+    mailboxes: new MemoryMailboxStore(),
+    emailSettings: new MemoryEmailSettingsStore(),
     secrets: fakeSecrets,
     clock,
     ids: sequentialIds(),
   } satisfies Ports;
   return ports;
+}
+
+export class MemoryMessageStore implements MessageStore {
+  constructor(private readonly tickets: MemoryTicketStore) {}
+  async ticketsFor(tenantId: string, ids: readonly string[]) {
+    const found = new Map<string, number>();
+    for (const id of ids) {
+      const number = this.tickets.messages.get(`${tenantId}#${id.toLowerCase()}`);
+      if (number !== undefined) found.set(id, number);
+    }
+    return found;
+  }
+  async isRecorded(tenantId: string, messageId: string) {
+    return this.tickets.messages.has(`${tenantId}#${messageId.toLowerCase()}`);
+  }
+  async recordOutbound(tenantId: string, ticketNumber: number, ids: readonly string[], _now: string) {
+    for (const id of ids) this.tickets.messages.set(`${tenantId}#${id.toLowerCase()}`, ticketNumber);
+  }
+}
+
+export class MemoryMailboxStore implements MailboxStore {
+  readonly mailboxes = new Map<string, { tenantId: string; createdAt: string }>();
+  async tenantFor(address: string) {
+    return this.mailboxes.get(address)?.tenantId ?? null;
+  }
+  async create(tenantId: string, address: string, now: string) {
+    if (this.mailboxes.has(address)) throw new DomainError('conflict', `${address} is registered already`);
+    this.mailboxes.set(address, { tenantId, createdAt: now });
+  }
+  async list(tenantId: string) {
+    return [...this.mailboxes]
+      .filter(([, m]) => m.tenantId === tenantId)
+      .map(([address, m]) => ({ address, createdAt: m.createdAt }));
+  }
+  async remove(tenantId: string, address: string) {
+    if (this.mailboxes.get(address)?.tenantId !== tenantId) return false;
+    return this.mailboxes.delete(address);
+  }
+}
+
+export class MemoryRateLimiter implements SenderRateLimiter {
+  readonly taken = new Map<string, number>();
+  held = 0;
+  constructor(private readonly burst = 20) {}
+  async take(tenantId: string, sender: string) {
+    const key = `${tenantId}#${sender}`;
+    const n = (this.taken.get(key) ?? 0) + 1;
+    this.taken.set(key, n);
+    return n <= this.burst;
+  }
+  async countHeld() {
+    this.held++;
+  }
+}
+
+export class MemoryBlobStore implements BlobStore {
+  readonly blobs = new Map<string, { content: Uint8Array; contentType: string }>();
+  async put(key: string, content: Uint8Array, contentType: string) {
+    this.blobs.set(key, { content, contentType });
+  }
+}
+
+export class MemoryEmailSettingsStore implements EmailSettingsStore {
+  readonly settings = new Map<string, EmailSettings>();
+  async get(tenantId: string) {
+    return this.settings.get(tenantId) ?? DEFAULT_EMAIL_SETTINGS;
+  }
+  async put(tenantId: string, settings: EmailSettings) {
+    this.settings.set(tenantId, settings);
+  }
 }

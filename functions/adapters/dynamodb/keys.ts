@@ -35,6 +35,20 @@ export const keys = {
   apiKeySecret: (secretHash: string) => ({ pk: `APIKEY#${secretHash}`, sk: META }),
   tenant: (tenantId: string) => ({ pk: `TENANT#${tenantId}`, sk: META }),
   idempotency: (tenantId: string, key: string) => ({ pk: `${t(tenantId)}#IDEM#${key}` }),
+  /** Message-IDs are hashed: they can be long and contain any character. */
+  message: (tenantId: string, messageHash: string) => ({
+    pk: `${t(tenantId)}#MSG#${messageHash}`,
+    sk: 'MSG',
+  }),
+  /** Global like API keys: the intake learns the tenant from the recipient address. */
+  mailbox: (address: string) => ({ pk: `MAILBOX#${address}`, sk: META }),
+  mailboxesPk: (tenantId: string) => `${t(tenantId)}#MAILBOXES`,
+  tenantMailbox: (tenantId: string, address: string) => ({
+    pk: `${t(tenantId)}#MAILBOXES`,
+    sk: `MBX#${address}`,
+  }),
+  senderBucket: (tenantId: string, sender: string) => ({ pk: `${t(tenantId)}#RATE#${sender}`, sk: 'BUCKET' }),
+  heldCounter: (tenantId: string, day: string) => ({ pk: `${t(tenantId)}#HELD#${day.slice(0, 7)}`, sk: day }),
 };
 
 /** Partition keys of the ticket view indexes (see topology.ts). */

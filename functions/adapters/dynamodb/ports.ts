@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Ports } from '../../core/use-cases/index.ts';
+import { mail } from '../../topology.ts';
 import { makeClock } from '../clock.ts';
 import { makeIds } from '../ids.ts';
 import { apiKeySecrets } from '../secrets.ts';
@@ -8,6 +9,12 @@ import type { TableNames } from './client.ts';
 import { DynamoDbCustomerStore } from './customer-store.ts';
 import { DynamoDbAgentStore, DynamoDbCustomFieldStore, DynamoDbGroupStore } from './directory-stores.ts';
 import { DynamoDbIdempotencyStore } from './idempotency-store.ts';
+import {
+  DynamoDbEmailSettingsStore,
+  DynamoDbMailboxStore,
+  DynamoDbSenderRateLimiter,
+} from './mail-stores.ts';
+import { DynamoDbMessageStore } from './message-store.ts';
 import { DynamoDbTicketStore } from './ticket-store.ts';
 
 /** Every port of the API backed by DynamoDB: what a handler (or a test against DynamoDB Local) runs on. */
@@ -24,11 +31,21 @@ export function makeDynamoDbPorts(
     customFields: new DynamoDbCustomFieldStore(client, tables),
     apiKeys: new DynamoDbApiKeyStore(client, tables),
     tenants: new DynamoDbTenantStore(client, tables),
+    mailboxes: new DynamoDbMailboxStore(client, tables),
+    emailSettings: new DynamoDbEmailSettingsStore(client, tables),
     idempotency: new DynamoDbIdempotencyStore(client, tables, () =>
       Math.floor(Date.parse(clock.now()) / 1000),
     ),
     secrets: apiKeySecrets,
     clock,
     ids: makeIds(),
+  };
+}
+
+/** The email channel's stores, on the same table. */
+export function makeDynamoDbMailPorts(client: DynamoDBDocumentClient, tables: Pick<TableNames, 'main'>) {
+  return {
+    messages: new DynamoDbMessageStore(client, tables),
+    rateLimiter: new DynamoDbSenderRateLimiter(client, tables, mail.senderRateLimit),
   };
 }

@@ -34,7 +34,9 @@ export function ticketItem(ticket: Ticket): Record<string, unknown> {
 }
 
 export function ticketFromItem(item: Record<string, unknown>): Ticket {
-  return withoutStorageAttributes<Ticket>(item, VIEW_ATTRIBUTES);
+  const ticket = withoutStorageAttributes<Ticket>(item, VIEW_ATTRIBUTES);
+  // Tickets written before conversations by email existed have no participants or mailbox.
+  return { ...ticket, participants: ticket.participants ?? [], mailbox: ticket.mailbox ?? null };
 }
 
 export function eventItem(event: TimelineEvent): Record<string, unknown> {

@@ -5,10 +5,12 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { DomainError } from '../../core/errors.ts';
+import { ConcurrentModificationError, DomainError } from '../../core/errors.ts';
 import type { Page, Ticket, TimelineEvent } from '../../core/model.ts';
 import {
+  DuplicateMessageError,
   IdempotencyConflictError,
+  type InboundMessage,
   type PageRequest,
   type TicketFilter,
   type TicketReferences,
@@ -19,6 +21,7 @@ import type { TableNames } from './client.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { idempotencyItem } from './idempotency-store.ts';
 import { EVENT_PREFIX, keys, statusRankPrefix, views } from './keys.ts';
+import { inboundMessagePut } from './message-store.ts';
 import { eventFromItem, putEvents, ticketFromItem, ticketItem, upsertCustomer } from './ticket-items.ts';
 import { type TransactItem, transact } from './transactions.ts';
 
@@ -166,13 +169,25 @@ export class DynamoDbTicketStore implements TicketStore {
   }
 
   async create(args: Parameters<TicketStore['create']>[0]): Promise<void> {
-    const { change, requester, idempotency, followUpOf, references } = args;
+    const { change, requester, idempotency, followUpOf, references, inboundMessage } = args;
     const table = this.tables.main;
     const items: TransactItem[] = [
       ...changeItems(table, change, null),
       ...upsertCustomer(table, change.ticket.tenantId, requester, change.ticket.createdAt),
     ];
     if (followUpOf) items.push(...changeItems(table, followUpOf.change, followUpOf.expectedVersion));
+    const messageIndex = items.length;
+    if (inboundMessage) {
+      items.push(
+        inboundMessagePut(
+          table,
+          change.ticket.tenantId,
+          change.ticket.number,
+          inboundMessage,
+          change.ticket.createdAt,
+        ),
+      );
+    }
     const idempotencyIndex = items.length;
     if (idempotency) {
       items.push({
@@ -187,6 +202,8 @@ export class DynamoDbTicketStore implements TicketStore {
     const checks = referenceChecks(table, change.ticket.tenantId, references);
     await transactWithReferences(this.client, items, checks, `ticket #${change.ticket.number}`, (failed) => {
       if (idempotency && failed.includes(idempotencyIndex)) throw new IdempotencyConflictError();
+      if (inboundMessage && failed.includes(messageIndex))
+        throw new DuplicateMessageError(inboundMessage.messageId);
     });
   }
 
@@ -211,8 +228,43 @@ export class DynamoDbTicketStore implements TicketStore {
     if (options.customer) {
       items.push(...upsertCustomer(table, change.ticket.tenantId, options.customer, change.ticket.updatedAt));
     }
+    const messageIndex = items.length;
+    const { inboundMessage } = options;
+    if (inboundMessage) {
+      items.push(
+        inboundMessagePut(
+          table,
+          change.ticket.tenantId,
+          change.ticket.number,
+          inboundMessage,
+          change.ticket.updatedAt,
+        ),
+      );
+    }
     const checks = referenceChecks(table, change.ticket.tenantId, options.references);
-    await transactWithReferences(this.client, items, checks, `ticket #${change.ticket.number}`);
+    await transactWithReferences(this.client, items, checks, `ticket #${change.ticket.number}`, (failed) => {
+      if (inboundMessage && failed.includes(messageIndex))
+        throw new DuplicateMessageError(inboundMessage.messageId);
+    });
+  }
+
+  async appendEvents(events: readonly TimelineEvent[], inboundMessage?: InboundMessage): Promise<void> {
+    if (events.length === 0) return;
+    const table = this.tables.main;
+    const first = events[0]!;
+    const items = putEvents(table, events);
+    if (inboundMessage)
+      items.push(inboundMessagePut(table, first.tenantId, first.ticketNumber, inboundMessage, first.at));
+    try {
+      await transact(this.client, items, `events of ticket #${first.ticketNumber}`, (failed) => {
+        if (inboundMessage && failed.includes(items.length - 1))
+          throw new DuplicateMessageError(inboundMessage.messageId);
+      });
+    } catch (error) {
+      // The same events again (a redelivered message): already written, nothing to do.
+      if (error instanceof ConcurrentModificationError) return;
+      throw error;
+    }
   }
 
   async timeline(tenantId: string, number: number, page: PageRequest): Promise<Page<TimelineEvent>> {
@@ -234,6 +286,17 @@ export class DynamoDbTicketStore implements TicketStore {
       items: (result.Items ?? []).map(eventFromItem),
       nextCursor: encodeCursor(result.LastEvaluatedKey),
     };
+  }
+
+  async event(tenantId: string, number: number, eventId: string): Promise<TimelineEvent | null> {
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.tables.main,
+        Key: keys.event(tenantId, number, eventId),
+        ConsistentRead: true,
+      }),
+    );
+    return result.Item ? eventFromItem(result.Item) : null;
   }
 
   async list(tenantId: string, filter: TicketFilter, page: PageRequest): Promise<Page<Ticket>> {

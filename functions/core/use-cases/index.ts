@@ -4,9 +4,11 @@ import type {
   Clock,
   CustomerStore,
   CustomFieldStore,
+  EmailSettingsStore,
   GroupStore,
   IdempotencyStore,
   Ids,
+  MailboxStore,
   Secrets,
   TenantStore,
   TicketStore,
@@ -26,6 +28,13 @@ import {
   makeUpdateAgent,
 } from './directory.ts';
 import {
+  makeCreateMailbox,
+  makeGetEmailSettings,
+  makeListMailboxes,
+  makePutEmailSettings,
+  makeRemoveMailbox,
+} from './mailboxes.ts';
+import {
   makeAddComment,
   makeCreateTicket,
   makeGetTicket,
@@ -44,6 +53,8 @@ export interface Ports {
   readonly apiKeys: ApiKeyStore;
   readonly tenants: TenantStore;
   readonly idempotency: IdempotencyStore;
+  readonly mailboxes: MailboxStore;
+  readonly emailSettings: EmailSettingsStore;
   readonly secrets: Secrets;
   readonly clock: Clock;
   readonly ids: Ids;
@@ -72,6 +83,11 @@ export function makeUseCases(ports: Ports) {
     createApiKey: makeCreateApiKey(ports),
     listApiKeys: makeListApiKeys(ports),
     revokeApiKey: makeRevokeApiKey(ports),
+    createMailbox: makeCreateMailbox(ports),
+    listMailboxes: makeListMailboxes(ports),
+    removeMailbox: makeRemoveMailbox(ports),
+    getEmailSettings: makeGetEmailSettings(ports),
+    putEmailSettings: makePutEmailSettings(ports),
   };
 }
 

@@ -4,8 +4,10 @@ import { normalizeEmail, normalizePhone } from '../customers.ts';
 import { ConcurrentModificationError, DomainError, invalid, notFound } from '../errors.ts';
 import type {
   Actor,
+  AttachmentMeta,
   Channel,
   CustomFieldValue,
+  EmailOrigin,
   Page,
   Priority,
   Ticket,
@@ -20,6 +22,7 @@ import {
   IdempotencyConflictError,
   type IdempotencyStore,
   type Ids,
+  type InboundMessage,
   type PageRequest,
   type TicketFilter,
   type TicketStore,
@@ -35,9 +38,18 @@ export interface IdentityInput {
   readonly name?: string | undefined;
 }
 
+export interface CommentInput {
+  readonly body: string;
+  readonly public?: boolean | undefined;
+  readonly email?: EmailOrigin | undefined;
+  readonly attachments?: readonly AttachmentMeta[] | undefined;
+}
+
 export interface CreateTicketInput {
   readonly subject: string;
-  readonly comment: { readonly body: string; readonly public?: boolean | undefined };
+  readonly comment: CommentInput;
+  readonly participants?: readonly string[] | undefined;
+  readonly mailbox?: string | undefined;
   readonly requester: IdentityInput;
   readonly priority?: Priority | undefined;
   readonly type?: TicketType | undefined;
@@ -83,6 +95,8 @@ export interface CreateTicketOptions {
   readonly channel?: Channel | undefined;
   /** The `Idempotency-Key` header with a hash of the request it came with. */
   readonly idempotency?: { readonly key: string; readonly requestHash: string } | undefined;
+  /** The mail the ticket comes from: recorded for threading, and a second delivery is refused. */
+  readonly inboundMessage?: InboundMessage | undefined;
 }
 
 export function makeCreateTicket(deps: TicketDeps) {
@@ -125,7 +139,14 @@ export function makeCreateTicket(deps: TicketDeps) {
           tenantId: caller.tenantId,
           number,
           subject: input.subject,
-          comment: { body: input.comment.body, public: input.comment.public ?? true },
+          comment: {
+            body: input.comment.body,
+            public: input.comment.public ?? true,
+            email: input.comment.email,
+            attachments: input.comment.attachments,
+          },
+          participants: input.participants,
+          mailbox: input.mailbox,
           requester: requester.ref,
           channel: options.channel ?? 'api',
           priority: input.priority,
@@ -151,6 +172,7 @@ export function makeCreateTicket(deps: TicketDeps) {
           requester,
           idempotency: record,
           references: { group: input.group },
+          inboundMessage: options.inboundMessage,
         });
         return { ticket: change.ticket, replayed: false };
       } catch (error) {
@@ -219,11 +241,16 @@ export function makeUpdateTicket(deps: TicketDeps) {
   };
 }
 
-export interface AddCommentInput {
-  readonly body: string;
-  readonly public?: boolean | undefined;
+export interface AddCommentInput extends CommentInput {
   /** A customer writing; only admin and channel keys may write on a customer's behalf. */
-  readonly author?: { readonly email?: string | undefined; readonly phone?: string | undefined } | undefined;
+  readonly author?: IdentityInput | undefined;
+  /** Addresses copied on the comment (email): they join the conversation. */
+  readonly participants?: readonly string[] | undefined;
+}
+
+export interface AddCommentOptions {
+  readonly channel?: Channel | undefined;
+  readonly inboundMessage?: InboundMessage | undefined;
 }
 
 export interface CommentResult {
@@ -237,10 +264,10 @@ export function makeAddComment(deps: TicketDeps) {
   async function openFollowUp(
     caller: Caller,
     closed: Ticket,
-    comment: { body: string; public: boolean },
+    input: AddCommentInput,
     customer: CustomerUpsert,
     author: Actor,
-    channel: Channel,
+    options: AddCommentOptions,
   ): Promise<CommentResult> {
     const number = await deps.tickets.nextNumber(caller.tenantId);
     const now = deps.clock.now();
@@ -249,9 +276,11 @@ export function makeAddComment(deps: TicketDeps) {
         tenantId: caller.tenantId,
         number,
         subject: closed.subject,
-        comment,
+        comment: { body: input.body, public: true, email: input.email, attachments: input.attachments },
         requester: customer.ref,
-        channel,
+        channel: options.channel ?? closed.channel,
+        participants: [...closed.participants, ...(input.participants ?? [])],
+        mailbox: closed.mailbox,
         priority: closed.priority,
         type: closed.type,
         tags: closed.tags,
@@ -268,6 +297,7 @@ export function makeAddComment(deps: TicketDeps) {
       change,
       requester: customer,
       followUpOf: { change: link, expectedVersion: closed.version },
+      inboundMessage: options.inboundMessage,
     });
     const first = change.events.find((e) => e.data.type === 'comment')!;
     return { ticket: change.ticket, comment: first, followUpOf: closed.number };
@@ -277,7 +307,7 @@ export function makeAddComment(deps: TicketDeps) {
     caller: Caller,
     number: number,
     input: AddCommentInput,
-    options: { channel?: Channel | undefined } = {},
+    options: AddCommentOptions = {},
   ): Promise<CommentResult> {
     const isPublic = input.public ?? true;
     let customer: CustomerUpsert | undefined;
@@ -286,30 +316,29 @@ export function makeAddComment(deps: TicketDeps) {
       if (caller.role === 'agent') {
         throw new DomainError('forbidden', 'only admin and channel keys may comment on behalf of a customer');
       }
+      const name = input.author.name?.trim() || null;
       customer = await deps.customers.identify(
         caller.tenantId,
         normalizedIdentity(input.author, 'author'),
-        null,
+        name,
       );
       author = { type: 'customer', id: customer.ref.id, name: customer.ref.name, email: customer.ref.email };
     }
-    const comment = { body: input.body, public: isPublic };
+    const comment = {
+      body: input.body,
+      public: isPublic,
+      email: input.email,
+      attachments: input.attachments,
+    };
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const ticket = await deps.tickets.get(caller.tenantId, number);
       if (!ticket) throw notFound(`ticket #${number}`);
       try {
         if (ticket.status === 'closed' && customer && isPublic) {
-          return await openFollowUp(
-            caller,
-            ticket,
-            comment,
-            customer,
-            author,
-            options.channel ?? ticket.channel,
-          );
+          return await openFollowUp(caller, ticket, input, customer, author, options);
         }
-        const change = addComment(ticket, comment, author, deps.clock.now(), deps.ids);
-        await deps.tickets.save(change, ticket.version, { customer });
+        const change = addComment(ticket, comment, author, deps.clock.now(), deps.ids, input.participants);
+        await deps.tickets.save(change, ticket.version, { customer, inboundMessage: options.inboundMessage });
         return { ticket: change.ticket, comment: change.events[0]!, followUpOf: null };
       } catch (error) {
         if (!(error instanceof ConcurrentModificationError)) throw error;

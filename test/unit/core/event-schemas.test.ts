@@ -6,7 +6,13 @@ import {
   eventJsonSchemas,
 } from '../../../functions/contracts/events.ts';
 import { toDomainEvent } from '../../../functions/core/domain-events.ts';
-import { addComment, applyPatch, linkFollowUp, openTicket } from '../../../functions/core/tickets.ts';
+import {
+  addComment,
+  applyPatch,
+  linkFollowUp,
+  noteEvent,
+  openTicket,
+} from '../../../functions/core/tickets.ts';
 import { sequentialIds } from '../../support/in-memory-ports.ts';
 
 describe('domain event schemas', () => {
@@ -50,7 +56,32 @@ describe('domain event schemas', () => {
       ids,
     );
     const linked = linkFollowUp({ ...reopened.ticket, status: 'closed' }, 2, agent, now, ids);
-    const all = [...opened.events, ...patched.events, ...reopened.events, ...linked.events].map(
+    const mails = [
+      noteEvent(linked.ticket, agent, now, ids, {
+        type: 'email_sent',
+        kind: 'reply',
+        to: ['a@b.test'],
+        cc: [],
+        messageId: 'm1@deskless',
+        forEvent: 'e1',
+      }),
+      noteEvent(linked.ticket, agent, now, ids, {
+        type: 'email_failed',
+        kind: 'acknowledgement',
+        to: ['a@b.test'],
+        error: 'throttled',
+        attempt: 1,
+        forEvent: 'e1',
+      }),
+      noteEvent(linked.ticket, { type: 'system', id: 'email-in' }, now, ids, {
+        type: 'email_bounced',
+        bouncedMessageId: 'm1@deskless',
+        from: 'mailer-daemon@b.test',
+        reason: '550 no such user',
+        rawKey: 'inbound/x',
+      }),
+    ];
+    const all = [...opened.events, ...patched.events, ...reopened.events, ...linked.events, ...mails].map(
       toDomainEvent,
     );
     expect(new Set(all.map((e) => e.type))).toEqual(new Set(DOMAIN_EVENT_TYPE_NAMES));

@@ -56,6 +56,8 @@ describe('the HTTP API contract', () => {
         'customFields',
         'group',
         'links',
+        'participants',
+        'mailbox',
         'number',
         'priority',
         'requester',

@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import { documentClient, tableNamesFromEnv } from '../adapters/dynamodb/client.ts';
+import { makeDynamoDbMailPorts, makeDynamoDbPorts } from '../adapters/dynamodb/ports.ts';
+import { parseMail } from '../adapters/mime/parse-mail.ts';
+import { makeReplySignerSource } from '../adapters/reply-signer.ts';
+import { makeMailBucket } from '../adapters/s3/mail-bucket.ts';
+import { parseInboundNotification } from '../adapters/ses/receipt.ts';
+import { makeSqsConsumer, PoisonMessageError } from '../adapters/sqs/consume.ts';
+import { makeReceiveEmail } from '../core/use-cases/receive-email.ts';
+import { makeAddComment, makeCreateTicket } from '../core/use-cases/tickets.ts';
+import { mail } from '../topology.ts';
+import { logger } from './logger.ts';
+
+const tables = tableNamesFromEnv();
+const ports = makeDynamoDbPorts(documentClient, tables);
+const mailPorts = makeDynamoDbMailPorts(documentClient, tables);
+const bucket = makeMailBucket();
+const signer = makeReplySignerSource();
+
+const receiveEmail = (async () =>
+  makeReceiveEmail({
+    ...ports,
+    ...mailPorts,
+    blobs: bucket,
+    signer: await signer(),
+    createTicket: makeCreateTicket(ports),
+    addComment: makeAddComment(ports),
+    digest: (text) => createHash('sha256').update(text).digest('hex'),
+    limits: {
+      maxAttachmentBytes: mail.maxAttachmentBytes,
+      maxAttachmentBytesPerMail: mail.maxAttachmentBytesPerMail,
+    },
+    attachmentsPrefix: mail.attachmentsPrefix,
+  }))();
+// A failed secret read must not crash the cold start: it fails the first batch, which is retried.
+receiveEmail.catch(() => {});
+
+/** SES receipt (SNS → SQS) → raw MIME from S3 → ticket or comment. One message per mail. */
+export const handler = makeSqsConsumer(
+  'email-in',
+  async (record) => {
+    let notification: ReturnType<typeof parseInboundNotification>;
+    try {
+      notification = parseInboundNotification(record.body);
+    } catch (error) {
+      throw new PoisonMessageError((error as Error).message);
+    }
+    const raw = await bucket.getRaw(notification.bucket, notification.key);
+    let parsed: Awaited<ReturnType<typeof parseMail>>;
+    try {
+      parsed = await parseMail(raw, { maxAttachmentBytes: mail.maxAttachmentBytes });
+    } catch (error) {
+      throw new PoisonMessageError(
+        `unreadable mail s3://${notification.bucket}/${notification.key}: ${(error as Error).message}`,
+      );
+    }
+    const outcome = await (await receiveEmail)({
+      mail: parsed,
+      recipients: notification.recipients,
+      rawKey: notification.key,
+      spamVerdict: notification.spamVerdict,
+      virusVerdict: notification.virusVerdict,
+    });
+    if (
+      outcome.outcome === 'dropped' ||
+      outcome.outcome === 'rejected' ||
+      outcome.outcome === 'rate_limited'
+    ) {
+      logger.warn(`email-in: ${outcome.outcome}`, {
+        ...outcome,
+        rawKey: notification.key,
+        from: parsed.from?.address,
+      });
+    }
+    return { ...outcome, rawKey: notification.key };
+  },
+  logger,
+);

@@ -1,0 +1,41 @@
+import { documentClient, tableNamesFromEnv } from '../adapters/dynamodb/client.ts';
+import { makeDynamoDbMailPorts, makeDynamoDbPorts } from '../adapters/dynamodb/ports.ts';
+import { makeReplySignerSource } from '../adapters/reply-signer.ts';
+import { makeSesMailer } from '../adapters/ses/mailer.ts';
+import { makeSqsConsumer, PoisonMessageError } from '../adapters/sqs/consume.ts';
+import { makeSendEmail } from '../core/use-cases/send-email.ts';
+import { logger } from './logger.ts';
+
+const tables = tableNamesFromEnv();
+const ports = makeDynamoDbPorts(documentClient, tables);
+const mailPorts = makeDynamoDbMailPorts(documentClient, tables);
+const mailer = makeSesMailer();
+const signer = makeReplySignerSource();
+
+/** Domain events (EventBridge → SQS) → acknowledgements and agent replies, sent with SES. */
+export const handler = makeSqsConsumer(
+  'email-out',
+  async (record) => {
+    let detail: { id?: unknown; tenantId?: unknown; ticket?: { number?: unknown } };
+    try {
+      detail = JSON.parse(record.body).detail ?? {};
+    } catch {
+      throw new PoisonMessageError('not an EventBridge event');
+    }
+    const { id, tenantId } = detail;
+    const number = detail.ticket?.number;
+    if (typeof id !== 'string' || typeof tenantId !== 'string' || typeof number !== 'number') {
+      throw new PoisonMessageError('not a Deskless domain event (id, tenantId, ticket.number)');
+    }
+    const sendEmail = makeSendEmail({
+      ...ports,
+      ...mailPorts,
+      settings: ports.emailSettings,
+      mailer,
+      signer: await signer(),
+    });
+    const attempt = Number(record.attributes.ApproximateReceiveCount) || 1;
+    return { ...(await sendEmail(tenantId, number, id, attempt)), eventId: id };
+  },
+  logger,
+);
