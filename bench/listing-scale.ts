@@ -46,6 +46,7 @@ function syntheticTicket(number: number, status: Status, group: string): Ticket 
     links: [],
     participants: [],
     mailbox: null,
+    spam: false,
     createdAt: at,
     updatedAt: at,
     solvedAt: null,

@@ -105,6 +105,9 @@ export const UpdateTicketBody = named(
           'merged into the fields; null removes one',
         ),
       ),
+      spam: z.optional(
+        described(z.boolean(), 'true holds the ticket as spam; false releases it into the queues'),
+      ),
     })
     .check(atLeastOneField),
   'UpdateTicketRequest',
@@ -133,7 +136,12 @@ const limit = z._default(
 const cursor = z.string().check(z.minLength(1), z.maxLength(2048));
 
 export const ListTicketsQuery = z.strictObject({
-  status: z.optional(Status),
+  status: z.optional(
+    described(
+      z.enum([...STATUSES, 'spam']),
+      '`spam` lists the tickets held as spam, which no other view shows',
+    ),
+  ),
   group: z.optional(id),
   assignee: z.optional(id),
   requester: z.optional(id),
@@ -236,6 +244,7 @@ export const TicketResponse = named(
       'addresses copied on the conversation; they receive public replies',
     ),
     mailbox: described(nullableString, 'support address of an email conversation; replies are sent from it'),
+    spam: described(z.boolean(), 'held as spam: out of every queue, listed with status=spam, never answered'),
   }),
   'Ticket',
 );

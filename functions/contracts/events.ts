@@ -65,7 +65,7 @@ const DATA = {
       .optional(),
   }),
   'ticket.updated': z.object({
-    field: z.enum(['subject', 'priority', 'type', 'tags', 'customFields', 'group', 'participants']),
+    field: z.enum(['subject', 'priority', 'type', 'tags', 'customFields', 'group', 'participants', 'spam']),
     from: z.unknown(),
     to: z.unknown(),
   }),

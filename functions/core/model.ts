@@ -56,6 +56,11 @@ export interface Ticket {
   readonly participants: readonly string[];
   /** The support address the conversation runs through, for tickets that came by email; replies go from it. */
   readonly mailbox: string | null;
+  /**
+   * Held as spam (the mail's spam verdict failed, or an agent said so): kept out of every queue view and
+   * listed on its own (`status=spam`), never answered automatically, until an agent releases it.
+   */
+  readonly spam: boolean;
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly solvedAt: string | null;
@@ -81,6 +86,7 @@ export const PATCHABLE_FIELDS = [
   'group',
   'assignee',
   'status',
+  'spam',
 ] as const;
 export type PatchableField = (typeof PATCHABLE_FIELDS)[number];
 

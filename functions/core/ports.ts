@@ -57,7 +57,8 @@ export interface IdempotencyRecord {
 }
 
 export interface TicketFilter {
-  readonly status?: Status | undefined;
+  /** A status, or `spam` for the tickets held as spam (which no status view shows). */
+  readonly status?: Status | 'spam' | undefined;
   readonly group?: string | undefined;
   readonly assignee?: string | undefined;
   readonly requester?: string | undefined;

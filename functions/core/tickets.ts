@@ -103,6 +103,7 @@ export interface OpenTicketInput {
   readonly followUpOf?: number | undefined;
   readonly participants?: readonly string[] | undefined;
   readonly mailbox?: string | null | undefined;
+  readonly spam?: boolean | undefined;
 }
 
 /**
@@ -126,6 +127,7 @@ export function openTicket(input: OpenTicketInput, opener: Actor, now: string, i
     links: input.followUpOf === undefined ? [] : [{ kind: 'follow_up_of', number: input.followUpOf }],
     participants: uniqueAddresses(input.participants ?? [], input.requester.email),
     mailbox: input.mailbox ?? null,
+    spam: input.spam ?? false,
     createdAt: now,
     updatedAt: now,
     solvedAt: null,
@@ -176,6 +178,7 @@ export interface TicketPatch {
   readonly tags?: readonly string[] | undefined;
   /** Keys set to null are removed. */
   readonly customFields?: Readonly<Record<string, CustomFieldValue | null>> | undefined;
+  readonly spam?: boolean | undefined;
 }
 
 function assertOpenForChange(ticket: Ticket): void {
@@ -245,6 +248,10 @@ export function applyPatch(
       data.push({ type: 'field_changed', field: 'customFields', from: ticket.customFields, to: merged });
       next = { ...next, customFields: merged };
     }
+  }
+  if (patch.spam !== undefined && patch.spam !== ticket.spam) {
+    data.push({ type: 'field_changed', field: 'spam', from: ticket.spam, to: patch.spam });
+    next = { ...next, spam: patch.spam };
   }
   if (patch.assignee !== undefined && patch.assignee !== ticket.assignee) {
     data.push({ type: 'assigned', from: ticket.assignee, to: patch.assignee });

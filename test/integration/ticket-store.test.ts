@@ -128,6 +128,21 @@ describe('DynamoDB ticket store', () => {
     expect(await collect({ requester: c0.id, status: 'open' })).toEqual([4]);
   });
 
+  it('keeps spam out of every queue until an agent releases it', async () => {
+    const caller = tenant();
+    const group = await uc.createGroup(caller, { name: 'Sales' });
+    const { ticket } = await uc.createTicket(caller, { ...input(), group: group.id, spam: true });
+    const numbers = async (filter: Parameters<typeof uc.listTickets>[1]) =>
+      (await uc.listTickets(caller, filter, { limit: 10 })).items.map((t) => t.number);
+    expect(await numbers({})).toEqual([]);
+    expect(await numbers({ status: 'new' })).toEqual([]);
+    expect(await numbers({ group: group.id })).toEqual([]);
+    expect(await numbers({ status: 'spam' })).toEqual([ticket.number]);
+    await uc.updateTicket(caller, ticket.number, { spam: false });
+    expect(await numbers({ status: 'spam' })).toEqual([]);
+    expect(await numbers({ group: group.id })).toEqual([ticket.number]);
+  });
+
   it('turns a tampered cursor into a validation error, never another partition', async () => {
     const a = tenant();
     const b = tenant();

@@ -210,7 +210,9 @@ export class MemoryTicketStore implements TicketStore {
   async list(tenantId: string, filter: TicketFilter, page: PageRequest) {
     const all = [...this.tickets.values()]
       .filter((t) => t.tenantId === tenantId)
-      .filter((t) => !filter.status || t.status === filter.status)
+      .filter((t) =>
+        filter.status === 'spam' ? t.spam : !t.spam && (!filter.status || t.status === filter.status),
+      )
       .filter((t) => !filter.group || t.group === filter.group)
       .filter((t) => !filter.assignee || t.assignee === filter.assignee)
       .filter((t) => !filter.requester || t.requester.id === filter.requester)

@@ -54,7 +54,7 @@ export const keys = {
 /** Partition keys of the ticket view indexes (see topology.ts). */
 export const views = {
   all: (tenantId: string) => `${t(tenantId)}#TICKETS`,
-  status: (tenantId: string, status: Status) => `${t(tenantId)}#S#${status}`,
+  status: (tenantId: string, status: Status | 'spam') => `${t(tenantId)}#S#${status}`,
   group: (tenantId: string, group: string) => `${t(tenantId)}#G#${group}`,
   assignee: (tenantId: string, assignee: string) => `${t(tenantId)}#A#${assignee}`,
   requester: (tenantId: string, customerId: string) => `${t(tenantId)}#REQ#${customerId}`,

@@ -22,12 +22,14 @@ export function ticketItem(ticket: Ticket): Record<string, unknown> {
     ...keys.ticket(ticket.tenantId, ticket.number),
     entity: 'ticket',
     ...ticket,
-    viewAll: views.all(ticket.tenantId),
-    viewStatus: views.status(ticket.tenantId, ticket.status),
     viewRequester: views.requester(ticket.tenantId, ticket.requester.id),
+    // Spam sits in a view of its own and in none of the queues.
+    viewStatus: views.status(ticket.tenantId, ticket.spam ? 'spam' : ticket.status),
+    viewAll: ticket.spam ? undefined : views.all(ticket.tenantId),
     // Sparse: unassigned or ungrouped tickets are simply absent from those views.
-    viewGroup: ticket.group ? views.group(ticket.tenantId, ticket.group) : undefined,
-    viewAssignee: ticket.assignee ? views.assignee(ticket.tenantId, ticket.assignee) : undefined,
+    viewGroup: ticket.group && !ticket.spam ? views.group(ticket.tenantId, ticket.group) : undefined,
+    viewAssignee:
+      ticket.assignee && !ticket.spam ? views.assignee(ticket.tenantId, ticket.assignee) : undefined,
     activity: act,
     statusActivity: `${statusRankPrefix(ticket.status)}${act}`,
   };
@@ -36,7 +38,12 @@ export function ticketItem(ticket: Ticket): Record<string, unknown> {
 export function ticketFromItem(item: Record<string, unknown>): Ticket {
   const ticket = withoutStorageAttributes<Ticket>(item, VIEW_ATTRIBUTES);
   // Tickets written before conversations by email existed have no participants or mailbox.
-  return { ...ticket, participants: ticket.participants ?? [], mailbox: ticket.mailbox ?? null };
+  return {
+    ...ticket,
+    participants: ticket.participants ?? [],
+    mailbox: ticket.mailbox ?? null,
+    spam: ticket.spam ?? false,
+  };
 }
 
 export function eventItem(event: TimelineEvent): Record<string, unknown> {

@@ -101,6 +101,15 @@ interface ViewQuery {
  */
 export function planTicketQuery(tenantId: string, filter: TicketFilter): ViewQuery {
   const { status, group, assignee, requester } = filter;
+  if (status === 'spam') {
+    return {
+      index: 'byStatus',
+      partitionAttribute: 'viewStatus',
+      partition: views.status(tenantId, 'spam'),
+      sortAttribute: 'activity',
+      residual: { group, assignee },
+    };
+  }
   if (requester) {
     return {
       index: 'byRequester',

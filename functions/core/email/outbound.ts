@@ -68,6 +68,7 @@ export function planOutbound(context: OutboundContext): OutboundDecision {
   if (data.type !== 'comment') return { skip: 'not a comment' };
   if (!ticket.mailbox) return { skip: 'the ticket is not an email conversation' };
   if (!ticket.requester.email) return { skip: 'the requester has no email address' };
+  if (ticket.spam) return { skip: 'spam is never answered' };
   const domain = ticket.mailbox.split('@')[1]!;
   const common = {
     from: ticket.mailbox,
@@ -83,7 +84,6 @@ export function planOutbound(context: OutboundContext): OutboundDecision {
     if (!opensTicket) return { skip: 'customer comments are not echoed' };
     if (!settings.acknowledgement.enabled) return { skip: 'acknowledgements are off for this tenant' };
     if (data.email?.automated) return { skip: `automatic mail is never answered (${data.email.automated})` };
-    if (ticket.tags.includes('spam')) return { skip: 'spam is not answered' };
     return {
       send: {
         ...common,

@@ -284,7 +284,8 @@ export function makeReceiveEmail(deps: ReceiveEmailDeps) {
           requester: { email: sender, name: mail.from?.name ?? undefined },
           participants: copied,
           mailbox,
-          tags: [...(received.spamVerdict === 'FAIL' ? ['spam'] : []), ...(automated ? ['automated'] : [])],
+          spam: received.spamVerdict === 'FAIL',
+          tags: automated ? ['automated'] : [],
         },
         { channel: 'email', inboundMessage },
       );

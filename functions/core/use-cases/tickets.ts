@@ -50,6 +50,8 @@ export interface CreateTicketInput {
   readonly comment: CommentInput;
   readonly participants?: readonly string[] | undefined;
   readonly mailbox?: string | undefined;
+  /** Held as spam from the start (the email channel's spam verdict). */
+  readonly spam?: boolean | undefined;
   readonly requester: IdentityInput;
   readonly priority?: Priority | undefined;
   readonly type?: TicketType | undefined;
@@ -147,6 +149,7 @@ export function makeCreateTicket(deps: TicketDeps) {
           },
           participants: input.participants,
           mailbox: input.mailbox,
+          spam: input.spam,
           requester: requester.ref,
           channel: options.channel ?? 'api',
           priority: input.priority,

@@ -170,6 +170,16 @@ describe('email intake', () => {
     expect(ports.tickets.tickets.size).toBe(1);
   });
 
+  it('holds mail whose spam verdict failed as spam, out of the queues', async () => {
+    const outcome = await receive({ ...delivered(parsedMail({ subject: 'You won' })), spamVerdict: 'FAIL' });
+    expect(outcome).toMatchObject({ outcome: 'created', ticketNumber: 1 });
+    expect((await ports.tickets.get('acme', 1))!.spam).toBe(true);
+    expect((await ports.tickets.list('acme', { status: 'new' }, { limit: 10 })).items).toEqual([]);
+    expect(
+      (await ports.tickets.list('acme', { status: 'spam' }, { limit: 10 })).items.map((t) => t.number),
+    ).toEqual([1]);
+  });
+
   it('drops mail for unknown addresses and refuses viruses, with the reason', async () => {
     expect(
       await receive(delivered(parsedMail({ to: ['someone@else.test'] }), ['someone@else.test'])),

@@ -113,6 +113,20 @@ describe('sending mail for timeline events', () => {
     expect(sent).toEqual([]);
   });
 
+  it('never answers a ticket held as spam', async () => {
+    const { ticket, firstComment } = await emailTicket();
+    const stored = (await ports.tickets.get('acme', ticket.number))!;
+    await ports.tickets.save(
+      { ticket: { ...stored, spam: true, version: stored.version + 1 }, events: [] },
+      stored.version,
+    );
+    expect(await send('acme', ticket.number, firstComment.id, 1)).toMatchObject({
+      outcome: 'skipped',
+      reason: expect.stringMatching(/spam/),
+    });
+    expect(sent).toEqual([]);
+  });
+
   it('sends an agent’s public reply to the requester with participants in copy, threaded', async () => {
     const { ticket, firstComment, uc } = await emailTicket();
     await send('acme', ticket.number, firstComment.id, 1);

@@ -58,6 +58,7 @@ describe('the HTTP API contract', () => {
         'links',
         'participants',
         'mailbox',
+        'spam',
         'number',
         'priority',
         'requester',
