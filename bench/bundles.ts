@@ -32,6 +32,8 @@ const ENV = {
   TABLE_NAME: 'bench-main',
   IDEMPOTENCY_TABLE_NAME: 'bench-idempotency',
   EVENT_BUS_NAME: 'bench-events',
+  MAIL_BUCKET: 'bench-mail',
+  REPLY_SECRET: 'bench-secret',
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'bench',
   AWS_SECRET_ACCESS_KEY: 'bench',

@@ -31,7 +31,7 @@ if (wants('bundles')) {
   const bundles = await measureBundles();
   results.bundles = bundles;
   lines.push(
-    '| function | bundle | init (fresh node) | bare `node -e 0` | init ratio | targets (< 500 KB, < 1.5×) |',
+    '| function | bundle | init (fresh node) | bare `node -e 0` | init ratio | targets (size budget, < 1.5×) |',
   );
   lines.push('|---|---|---|---|---|---|');
   for (const b of bundles) {

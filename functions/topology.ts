@@ -227,11 +227,21 @@ export const eventBus = {
   envVar: 'EVENT_BUS_NAME',
 } as const;
 
+/** The subset of EventBridge event patterns Deskless uses: exact values, nested. */
+export interface EventPattern {
+  readonly [field: string]: readonly (string | number | boolean)[] | EventPattern;
+}
+
 export interface QueueDefinition {
   readonly name: string;
   readonly description: string;
   /** Domain event types (EventBridge detail-type) routed to this queue by a bus rule. */
   readonly events?: readonly string[];
+  /**
+   * An EventBridge pattern on the event's detail, narrowing the rule further (arrays of accepted values,
+   * nested like the detail): the consumer is not even invoked for events it would ignore.
+   */
+  readonly detail?: EventPattern;
   /** Or: the SNS topic the queue subscribes to (raw message delivery off: the SNS envelope is kept). */
   readonly topic?: string;
   /** Function consuming the queue in batches, reporting partial batch failures. */
@@ -260,6 +270,8 @@ export const queues: readonly QueueDefinition[] = [
     description:
       'Comments that send mail: the first one of an email ticket (acknowledgement), public agent replies',
     events: ['comment.added'],
+    // Only public comments on email conversations can send mail.
+    detail: { ticket: { channel: ['email'] }, data: { public: [true] } },
     consumer: 'emailOut',
     batchSize: 10,
     visibilityTimeoutSeconds: 3 * 60,

@@ -57,7 +57,11 @@ export class SubscriberQueue extends Construct {
       new Rule(this, 'Subscription', {
         eventBus: props.bus,
         description: `${definition.name}: ${definition.description}`,
-        eventPattern: { source: [props.source], detailType: [...(definition.events ?? [])] },
+        eventPattern: {
+          source: [props.source],
+          detailType: [...(definition.events ?? [])],
+          ...(definition.detail && { detail: definition.detail as Record<string, unknown> }),
+        },
         targets: [new SqsQueue(this.queue, { deadLetterQueue: this.deadLetterQueue })],
       });
     }

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { EventPattern } from '../functions/topology.ts';
 import { localAccountId, localRegion } from './aws-env.ts';
 import { type LocalLog, silentLog } from './log.ts';
 
@@ -27,11 +28,22 @@ export interface EventEnvelope {
   readonly detail: unknown;
 }
 
-/** A bus rule `{ "detail-type": [...] }` with one SQS target. */
+/** A bus rule `{ "detail-type": [...], "detail": {...} }` with one SQS target. */
 export interface QueueRule {
   readonly name: string;
   readonly detailTypes: readonly string[];
+  readonly detail?: EventPattern;
   readonly queueUrl: string;
+}
+
+/** EventBridge's matching for exact-value patterns: every field of the pattern must hold one of its values. */
+export function matchesPattern(pattern: EventPattern, value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  return Object.entries(pattern).every(([field, expected]) => {
+    const actual = (value as Record<string, unknown>)[field];
+    if (Array.isArray(expected)) return expected.includes(actual as string | number | boolean);
+    return matchesPattern(expected as EventPattern, actual);
+  });
 }
 
 export interface LocalEventBridgeOptions {
@@ -103,6 +115,7 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
   function deliver(envelope: EventEnvelope): void {
     for (const rule of rules) {
       if (!rule.detailTypes.includes(envelope['detail-type'])) continue;
+      if (rule.detail && !matchesPattern(rule.detail, envelope.detail)) continue;
       const delivery = sendWithRetries(rule, envelope).finally(() => inFlight.delete(delivery));
       inFlight.add(delivery);
     }

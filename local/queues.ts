@@ -179,7 +179,9 @@ export function queueRules(queues: readonly LocalQueue[]): QueueRule[] {
   const rules: QueueRule[] = [];
   for (const queue of queues) {
     const detailTypes = queue.definition.events ?? [];
-    if (detailTypes.length > 0) rules.push({ name: queue.name, detailTypes, queueUrl: queue.url });
+    if (detailTypes.length > 0) {
+      rules.push({ name: queue.name, detailTypes, detail: queue.definition.detail, queueUrl: queue.url });
+    }
   }
   return rules;
 }

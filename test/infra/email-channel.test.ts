@@ -121,7 +121,12 @@ describe('the two email queues', () => {
     expect(rules).toHaveLength(1);
     expect(rules[0]!.Properties).toMatchObject({
       EventBusName: { Ref: statefulId(stateful.eventBus) },
-      EventPattern: { source: [eventBus.source], 'detail-type': outbound.events },
+      // Only public comments on email conversations: the function is not invoked for anything else.
+      EventPattern: {
+        source: [eventBus.source],
+        'detail-type': outbound.events,
+        detail: { ticket: { channel: ['email'] }, data: { public: [true] } },
+      },
       Targets: [
         {
           Arn: { 'Fn::GetAtt': [queueId, 'Arn'] },

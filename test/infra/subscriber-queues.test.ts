@@ -85,6 +85,7 @@ describe.each(SAMPLE_QUEUES)('queue $name', (definition) => {
       expect(rule!.Properties.EventPattern).toEqual({
         source: [eventBus.source],
         'detail-type': definition.events,
+        ...(definition.detail && { detail: definition.detail }),
       });
       expect(rule!.Properties.EventBusName).toEqual({ Ref: logicalIdOf(stateful.eventBus) });
       expect(rule!.Properties.Targets[0].DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [dlqId, 'Arn'] } });

@@ -8,7 +8,12 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { localCredentials } from '../../local/aws-env.ts';
-import { type EventEnvelope, type LocalEventBridge, startLocalEventBridge } from '../../local/eventbridge.ts';
+import {
+  type EventEnvelope,
+  type LocalEventBridge,
+  matchesPattern,
+  startLocalEventBridge,
+} from '../../local/eventbridge.ts';
 
 const { endpoints, region, eventBusName } = inject('deskless');
 
@@ -166,5 +171,17 @@ describe('local EventBridge', () => {
     } finally {
       fromEnv.destroy();
     }
+  });
+});
+
+describe('event patterns on the detail', () => {
+  it('match nested exact values as EventBridge does', () => {
+    const pattern = { ticket: { channel: ['email'] }, data: { public: [true] } };
+    expect(matchesPattern(pattern, { ticket: { channel: 'email' }, data: { public: true, body: 'x' } })).toBe(
+      true,
+    );
+    expect(matchesPattern(pattern, { ticket: { channel: 'api' }, data: { public: true } })).toBe(false);
+    expect(matchesPattern(pattern, { ticket: { channel: 'email' }, data: { public: false } })).toBe(false);
+    expect(matchesPattern(pattern, { ticket: { channel: 'email' } })).toBe(false);
   });
 });
