@@ -18,6 +18,7 @@ import {
 } from '../../core/ports.ts';
 import type { Change } from '../../core/tickets.ts';
 import type { TableNames } from './client.ts';
+import { queryCollection } from './collection.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { idempotencyItem } from './idempotency-store.ts';
 import { EVENT_PREFIX, keys, statusRankPrefix, views } from './keys.ts';
@@ -276,25 +277,14 @@ export class DynamoDbTicketStore implements TicketStore {
     }
   }
 
-  async timeline(tenantId: string, number: number, page: PageRequest): Promise<Page<TimelineEvent>> {
-    const pk = keys.ticketPk(tenantId, number);
-    const result = await this.client.send(
-      new QueryCommand({
-        TableName: this.tables.main,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk, ':prefix': EVENT_PREFIX },
-        Limit: page.limit,
-        ExclusiveStartKey: decodeCursor(page.cursor, {
-          attributes: ['pk', 'sk'],
-          partitionAttribute: 'pk',
-          partition: pk,
-        }),
-      }),
+  timeline(tenantId: string, number: number, page: PageRequest): Promise<Page<TimelineEvent>> {
+    return queryCollection<TimelineEvent>(
+      this.client,
+      this.tables.main,
+      keys.ticketPk(tenantId, number),
+      EVENT_PREFIX,
+      page,
     );
-    return {
-      items: (result.Items ?? []).map(eventFromItem),
-      nextCursor: encodeCursor(result.LastEvaluatedKey),
-    };
   }
 
   async event(tenantId: string, number: number, eventId: string): Promise<TimelineEvent | null> {
