@@ -17,8 +17,10 @@ const mailPorts = makeDynamoDbMailPorts(documentClient, tables);
 const bucket = makeMailBucket();
 const signer = makeReplySignerSource();
 
-const receiveEmail = (async () =>
-  makeReceiveEmail({
+let receiveEmail: ReturnType<typeof makeReceiveEmail> | undefined;
+/** Built on first use: it needs the reply secret, and a failed read must be retried, not remembered. */
+async function intake() {
+  receiveEmail ??= makeReceiveEmail({
     ...ports,
     ...mailPorts,
     blobs: bucket,
@@ -31,9 +33,9 @@ const receiveEmail = (async () =>
       maxAttachmentBytesPerMail: mail.maxAttachmentBytesPerMail,
     },
     attachmentsPrefix: mail.attachmentsPrefix,
-  }))();
-// A failed secret read must not crash the cold start: it fails the first batch, which is retried.
-receiveEmail.catch(() => {});
+  });
+  return receiveEmail;
+}
 
 /** SES receipt (SNS → SQS) → raw MIME from S3 → ticket or comment. One message per mail. */
 export const handler = makeSqsConsumer(
@@ -54,7 +56,7 @@ export const handler = makeSqsConsumer(
         `unreadable mail s3://${notification.bucket}/${notification.key}: ${(error as Error).message}`,
       );
     }
-    const outcome = await (await receiveEmail)({
+    const outcome = await (await intake())({
       mail: parsed,
       recipients: notification.recipients,
       rawKey: notification.key,

@@ -12,6 +12,9 @@ const mailPorts = makeDynamoDbMailPorts(documentClient, tables);
 const mailer = makeSesMailer();
 const signer = makeReplySignerSource();
 
+/** Built on first use (it needs the reply secret); a failed secret read is retried on the next message. */
+let sendEmail: ReturnType<typeof makeSendEmail> | undefined;
+
 /** Domain events (EventBridge → SQS) → acknowledgements and agent replies, sent with SES. */
 export const handler = makeSqsConsumer(
   'email-out',
@@ -27,7 +30,7 @@ export const handler = makeSqsConsumer(
     if (typeof id !== 'string' || typeof tenantId !== 'string' || typeof number !== 'number') {
       throw new PoisonMessageError('not a Deskless domain event (id, tenantId, ticket.number)');
     }
-    const sendEmail = makeSendEmail({
+    sendEmail ??= makeSendEmail({
       ...ports,
       ...mailPorts,
       settings: ports.emailSettings,
