@@ -1,12 +1,13 @@
 import { type CfnElement, CustomResource, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IReceiptRuleSet } from 'aws-cdk-lib/aws-ses';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { bundling } from '../functions/topology.ts';
+import { desklessBundling } from './bundling.ts';
 import type { ActivationProperties } from './custom-resources/activation-plan.ts';
 import { fromRepoRoot } from './repo-path.ts';
 
@@ -61,18 +62,8 @@ export class RuleSetActivation extends Construct {
       logGroup,
       depsLockFilePath: fromRepoRoot('package-lock.json'),
       environment: { NODE_OPTIONS: bundling.nodeOptions },
-      bundling: {
-        format: OutputFormat.ESM,
-        minify: bundling.minify,
-        sourceMap: bundling.sourcemap,
-        sourcesContent: bundling.sourcesContent,
-        target: bundling.target,
-        mainFields: [...bundling.mainFields],
-        banner: bundling.banner,
-        // The one function that takes the SDK from the Lambda runtime (see the handler's header comment).
-        externalModules: ['@aws-sdk/*'],
-        forceDockerBundling: false,
-      },
+      // The one function that takes the SDK from the Lambda runtime (see the handler's header comment).
+      bundling: desklessBundling(['@aws-sdk/*']),
     });
 
     // The framework function answers CloudFormation even when the handler throws or times out.

@@ -3,10 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { Annotations, Duration, Stack } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { bundling, type FunctionDefinition } from '../functions/topology.ts';
+import { desklessBundling } from './bundling.ts';
 import { fromRepoRoot } from './repo-path.ts';
 
 export interface TopologyFunctionProps {
@@ -49,18 +50,7 @@ export class TopologyFunction extends Construct {
         NODE_OPTIONS: bundling.nodeOptions,
         ...props.environment,
       },
-      // Shared with the benchmark (topology.ts), so the measured bundles are the deployed ones.
-      bundling: {
-        format: OutputFormat.ESM,
-        minify: bundling.minify,
-        sourceMap: bundling.sourcemap,
-        sourcesContent: bundling.sourcesContent,
-        target: bundling.target,
-        mainFields: [...bundling.mainFields],
-        banner: bundling.banner,
-        externalModules: [],
-        forceDockerBundling: false,
-      },
+      bundling: desklessBundling(),
     });
   }
 
