@@ -204,7 +204,9 @@ export function makeReceiveEmail(deps: ReceiveEmailDeps) {
 
     const signedReplyTo =
       target.tags.map((tag) => verifyReplyTag(deps.signer, tenantId, tag)).find((n) => n !== null) ?? null;
-    const subjectNumber = subjectTicketNumber(mail.subject);
+    // The subject token is the last resort: its ticket is read only when nothing stronger matched.
+    const strongerMatch = signedReplyTo !== null || knownMessages.size > 0;
+    const subjectNumber = strongerMatch ? null : subjectTicketNumber(mail.subject);
     const subjectTicket = subjectNumber === null ? null : await deps.tickets.get(tenantId, subjectNumber);
     const decision = decideThread({
       inReplyTo: mail.inReplyTo,
