@@ -1,6 +1,6 @@
+import { type Conditions, type ConditionTarget, evaluate, validateConditions } from '../conditions.ts';
 import type { FieldError } from '../errors.ts';
 import { PRIORITIES, type Priority } from '../model.ts';
-import { type Conditions, type ConditionTarget, evaluate, validateConditions } from './conditions.ts';
 
 /** The SLA metrics, with Zendesk's definitions (see metrics.ts for exactly when each runs, pauses and ends). */
 export const SLA_METRICS = [

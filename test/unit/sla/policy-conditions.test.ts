@@ -6,7 +6,7 @@ import {
   globMatches,
   MAX_PATTERN_LENGTH,
   validateConditions,
-} from '../../../functions/core/sla/conditions.ts';
+} from '../../../functions/core/conditions.ts';
 
 const ticket: ConditionTarget = {
   priority: 'high',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ConditionTarget } from '../../../functions/core/sla/conditions.ts';
+import type { ConditionTarget } from '../../../functions/core/conditions.ts';
 import {
   type SlaPolicy,
   selectPolicy,

@@ -1,12 +1,5 @@
-import type { FieldError } from '../errors.ts';
-import {
-  CHANNELS,
-  type CustomFieldValue,
-  PRIORITIES,
-  STATUSES,
-  TICKET_TYPES,
-  type Ticket,
-} from '../model.ts';
+import type { FieldError } from './errors.ts';
+import { CHANNELS, type CustomFieldValue, PRIORITIES, STATUSES, TICKET_TYPES, type Ticket } from './model.ts';
 
 /**
  * Conditions over a ticket, in the Zendesk model: every condition of `all` holds and, when `any` is not empty,
