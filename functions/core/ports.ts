@@ -165,10 +165,6 @@ export interface CustomFieldStore {
   list(tenantId: string): Promise<CustomFieldDefinition[]>;
 }
 
-export interface StoredApiKey {
-  readonly key: ApiKey;
-}
-
 export interface ApiKeyStore {
   create(key: ApiKey, secretHash: string): Promise<void>;
   list(tenantId: string, page: PageRequest): Promise<Page<ApiKey>>;

@@ -23,17 +23,7 @@ import type { Ticket } from '../core/model.ts';
 import type { UseCases } from '../core/use-cases/index.ts';
 import { docsPage } from './docs-page.ts';
 import { openApiDocument } from './openapi.ts';
-import {
-  agentJson,
-  apiKeyJson,
-  customerJson,
-  customFieldJson,
-  eventJson,
-  groupJson,
-  pageJson,
-  tenantJson,
-  ticketJson,
-} from './represent.ts';
+import { eventJson, pageJson, withoutTenant } from './represent.ts';
 import { type ApiResult, HttpProblem, type HttpRequest, json } from './request.ts';
 
 export type Operation = (request: HttpRequest) => Promise<ApiResult>;
@@ -98,22 +88,25 @@ export function makeOperations(useCases: UseCases, info: { version: string }): R
       const body = request.json(CreateTenantBody);
       const { tenant: created, apiKey } = await useCases.createTenant(body);
       return json(201, {
-        tenant: tenantJson(created),
-        apiKey: { ...apiKeyJson(apiKey.key), secret: apiKey.secret },
+        tenant: created,
+        apiKey: { ...withoutTenant(apiKey.key), secret: apiKey.secret },
       });
     },
 
     createApiKey: async (request) => {
       const { key, secret } = await useCases.createApiKey(tenant(request), request.json(CreateApiKeyBody));
-      return json(201, { ...apiKeyJson(key), secret });
+      return json(201, { ...withoutTenant(key), secret });
     },
 
     listApiKeys: async (request) =>
-      json(200, pageJson(await useCases.listApiKeys(tenant(request), request.query(PageQuery)), apiKeyJson)),
+      json(
+        200,
+        pageJson(await useCases.listApiKeys(tenant(request), request.query(PageQuery)), withoutTenant),
+      ),
 
     revokeApiKey: async (request) => {
       const { id } = request.params(IdParam);
-      return json(200, apiKeyJson(await useCases.revokeApiKey(tenant(request), id)));
+      return json(200, withoutTenant(await useCases.revokeApiKey(tenant(request), id)));
     },
 
     createTicket: async (request) => {
@@ -121,7 +114,7 @@ export function makeOperations(useCases: UseCases, info: { version: string }): R
       const { ticket, replayed } = await useCases.createTicket(tenant(request), body, {
         idempotency: idempotencyOf(request, body),
       });
-      return json(201, ticketJson(ticket), {
+      return json(201, withoutTenant(ticket), {
         location: `/v1/tickets/${ticket.number}`,
         ...ticketHeaders(ticket),
         ...(replayed && { 'idempotent-replayed': 'true' }),
@@ -131,7 +124,7 @@ export function makeOperations(useCases: UseCases, info: { version: string }): R
     getTicket: async (request) => {
       const { number } = request.params(TicketNumberParam);
       const ticket = await useCases.getTicket(tenant(request), number);
-      return json(200, ticketJson(ticket), ticketHeaders(ticket));
+      return json(200, withoutTenant(ticket), ticketHeaders(ticket));
     },
 
     updateTicket: async (request) => {
@@ -143,7 +136,7 @@ export function makeOperations(useCases: UseCases, info: { version: string }): R
         request.json(UpdateTicketBody),
         ifMatch,
       );
-      return json(200, ticketJson(ticket), ticketHeaders(ticket));
+      return json(200, withoutTenant(ticket), ticketHeaders(ticket));
     },
 
     addComment: async (request) => {
@@ -152,7 +145,7 @@ export function makeOperations(useCases: UseCases, info: { version: string }): R
       return json(
         201,
         {
-          ticket: ticketJson(result.ticket),
+          ticket: withoutTenant(result.ticket),
           comment: eventJson(result.comment),
           followUpOf: result.followUpOf,
         },
@@ -170,59 +163,60 @@ export function makeOperations(useCases: UseCases, info: { version: string }): R
       const { limit, cursor, ...filter } = request.query(ListTicketsQuery);
       return json(
         200,
-        pageJson(await useCases.listTickets(tenant(request), filter, { limit, cursor }), ticketJson),
+        pageJson(await useCases.listTickets(tenant(request), filter, { limit, cursor }), withoutTenant),
       );
     },
 
     findCustomers: async (request) =>
       json(
         200,
-        pageJson(await useCases.findCustomers(tenant(request), request.query(CustomerQuery)), customerJson),
+        pageJson(await useCases.findCustomers(tenant(request), request.query(CustomerQuery)), withoutTenant),
       ),
 
     getCustomer: async (request) => {
       const { id } = request.params(IdParam);
       const { customer, tickets } = await useCases.getCustomer(tenant(request), id, request.query(PageQuery));
-      return json(200, { customer: customerJson(customer), tickets: pageJson(tickets, ticketJson) });
+      return json(200, { customer: withoutTenant(customer), tickets: pageJson(tickets, withoutTenant) });
     },
 
     createAgent: async (request) =>
-      json(201, agentJson(await useCases.createAgent(tenant(request), request.json(CreateAgentBody)))),
+      json(201, withoutTenant(await useCases.createAgent(tenant(request), request.json(CreateAgentBody)))),
 
     listAgents: async (request) =>
-      json(200, pageJson(await useCases.listAgents(tenant(request), request.query(PageQuery)), agentJson)),
+      json(
+        200,
+        pageJson(await useCases.listAgents(tenant(request), request.query(PageQuery)), withoutTenant),
+      ),
 
     getAgent: async (request) => {
       const { id } = request.params(IdParam);
-      return json(200, agentJson(await useCases.getAgent(tenant(request), id)));
+      return json(200, withoutTenant(await useCases.getAgent(tenant(request), id)));
     },
 
     updateAgent: async (request) => {
       const { id } = request.params(IdParam);
       return json(
         200,
-        agentJson(await useCases.updateAgent(tenant(request), id, request.json(UpdateAgentBody))),
+        withoutTenant(await useCases.updateAgent(tenant(request), id, request.json(UpdateAgentBody))),
       );
     },
 
     createGroup: async (request) =>
-      json(201, groupJson(await useCases.createGroup(tenant(request), request.json(CreateGroupBody)))),
+      json(201, withoutTenant(await useCases.createGroup(tenant(request), request.json(CreateGroupBody)))),
 
     listGroups: async (request) =>
-      json(200, pageJson(await useCases.listGroups(tenant(request), request.query(PageQuery)), groupJson)),
+      json(
+        200,
+        pageJson(await useCases.listGroups(tenant(request), request.query(PageQuery)), withoutTenant),
+      ),
 
     getGroup: async (request) => {
       const { id } = request.params(IdParam);
-      return json(200, groupJson(await useCases.getGroup(tenant(request), id)));
+      return json(200, withoutTenant(await useCases.getGroup(tenant(request), id)));
     },
 
     createCustomField: async (request) =>
-      json(
-        201,
-        customFieldJson(
-          await useCases.createCustomField(tenant(request), request.json(CreateCustomFieldBody)),
-        ),
-      ),
+      json(201, await useCases.createCustomField(tenant(request), request.json(CreateCustomFieldBody))),
 
     createMailbox: async (request) => {
       const { address } = request.json(CreateMailboxBody);
@@ -233,7 +227,8 @@ export function makeOperations(useCases: UseCases, info: { version: string }): R
 
     removeMailbox: async (request) => {
       const { address } = request.params(MailboxParam);
-      await useCases.removeMailbox(tenant(request), decodeURIComponent(address));
+      // API Gateway has percent-decoded the path parameter already.
+      await useCases.removeMailbox(tenant(request), address);
       return { statusCode: 204 };
     },
 
@@ -243,6 +238,6 @@ export function makeOperations(useCases: UseCases, info: { version: string }): R
       json(200, await useCases.putEmailSettings(tenant(request), request.json(EmailSettingsBody))),
 
     listCustomFields: async (request) =>
-      json(200, { items: (await useCases.listCustomFields(tenant(request))).map(customFieldJson) }),
+      json(200, { items: await useCases.listCustomFields(tenant(request)) }),
   };
 }

@@ -1,6 +1,15 @@
 import type { ApiEvent } from '../../functions/http/request.ts';
 import { routes } from '../../functions/topology.ts';
 
+/** API Gateway percent-decodes path parameters, and passes a malformed escape through as it is. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 /** The route key API Gateway would match for a method and concrete path, with its path parameters. */
 export function matchRoute(
   method: string,
@@ -17,7 +26,7 @@ export function matchRoute(
     );
     const match = pattern.exec(path);
     if (match) {
-      const pathParameters = Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(match[i + 1]!)]));
+      const pathParameters = Object.fromEntries(names.map((n, i) => [n, decodeSegment(match[i + 1]!)]));
       return { routeKey: `${route.method} ${route.path}`, ...(names.length > 0 && { pathParameters }) };
     }
   }

@@ -208,6 +208,23 @@ describe('the HTTP API contract', () => {
     expectProblem(again, 409, 'conflict');
   });
 
+  it('registers support addresses once, refuses plus-tags, and answers a malformed path with a 4xx', async () => {
+    const create = (address: string) => call('POST', '/v1/mailboxes', { body: { address }, auth: admin });
+    expect((await create('Support@Acme.test')).body).toMatchObject({ address: 'support@acme.test' });
+    expectProblem(await create('support@acme.test'), 409, 'conflict');
+    expectProblem(await create('support+7@acme.test'), 422, 'validation');
+    expect(
+      (await call('GET', '/v1/mailboxes')).body.items.map((m: { address: string }) => m.address),
+    ).toEqual(['support@acme.test']);
+    expectProblem(await call('DELETE', '/v1/mailboxes/%E0%A4%A', { auth: admin }), 404, 'not-found');
+    expectProblem(
+      await call('DELETE', '/v1/mailboxes/nobody%40acme.test', { auth: admin }),
+      404,
+      'not-found',
+    );
+    expect((await call('DELETE', '/v1/mailboxes/support%40acme.test', { auth: admin })).status).toBe(204);
+  });
+
   it('serves the OpenAPI document and the docs page', async () => {
     const doc = await call('GET', '/v1/openapi.json', { auth: null });
     expect(doc.body.openapi).toBe('3.1.0');
