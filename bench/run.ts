@@ -4,13 +4,14 @@
  * comparable between runs, ratios are). Writes bench/results.json and prints the table as Markdown.
  *
  *   npm run bench                       all benchmarks
- *   npm run bench -- bundles operations only those (bundles, operations, listing, throughput, email)
+ *   npm run bench -- bundles operations only those (bundles, operations, listing, throughput, email, routing)
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { measureBundles } from './bundles.ts';
 import { measureEmail } from './email.ts';
 import { measureListingScale } from './listing-scale.ts';
 import { measureOperations } from './operations.ts';
+import { measureRouting } from './routing.ts';
 import { measureThroughput } from './throughput.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -19,7 +20,13 @@ const TARGETS = { initRatio: 1.5, listingRatio: 1.3, throughputRatio: 0.7 };
 const selected = new Set(process.argv.slice(2));
 const wants = (name: string) => selected.size === 0 || selected.has(name);
 const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
+// A partial run (`npm run bench -- routing`) keeps the other figures of the last full run.
+const previous: Record<string, unknown> =
+  selected.size > 0 && existsSync('bench/results.json')
+    ? (JSON.parse(readFileSync('bench/results.json', 'utf8')) as Record<string, unknown>)
+    : {};
 const results: Record<string, unknown> = {
+  ...previous,
   measuredAt: new Date().toISOString(),
   node: process.version,
   targets: TARGETS,
@@ -106,6 +113,21 @@ if (wants('email')) {
   );
   lines.push(
     `| SES inbound cost per 1,000 mails of the corpus's sizes (price table ${email.priceTable}) | $${email.sesInboundPer1000Mails} |`,
+  );
+  lines.push('');
+}
+
+if (wants('routing')) {
+  console.error('routing: tickets created → assigned through triage and routing on the local runtime…');
+  const routing = await measureRouting();
+  results.routing = routing;
+  lines.push('| triage and routing | figure |');
+  lines.push('|---|---|');
+  lines.push(
+    `| created → assigned on the local runtime, ${routing.tickets} tickets at ${routing.perSecond}/s (median / p99) | ${routing.createdToAssignedMedianMs} ms / ${routing.createdToAssignedP99Ms} ms |`,
+  );
+  lines.push(
+    `| built-in classifier CPU time per ticket (${routing.triageMessages} labelled messages, tenant model trained) | ${routing.triageCpuMsPerTicket} ms |`,
   );
   lines.push('');
 }

@@ -82,6 +82,12 @@ export const tables = {
         sortKey: ACTIVITY,
         purpose: 'all of a tenant’s tickets, newest activity first',
       },
+      {
+        name: 'byQueue',
+        partitionKey: 'viewQueue',
+        sortKey: 'queuedAt',
+        purpose: 'a group’s queue: unassigned new and open tickets waiting for an agent, oldest first',
+      },
     ],
   },
   idempotency: {
@@ -146,6 +152,8 @@ export interface FunctionDefinition {
   readonly sendsEmail?: boolean;
   /** Reads the reply-address signing secret. */
   readonly readsReplySecret?: boolean;
+  /** May call Amazon Bedrock (the model chosen at deploy time) for triage. */
+  readonly invokesBedrock?: boolean;
   /** Largest acceptable bundle, when a function needs more than `defaultBundleBudgetKb`, with the reason. */
   readonly bundleBudget?: { readonly kb: number; readonly reason: string };
 }
@@ -161,6 +169,11 @@ export const functions = {
     memoryMb: 1024,
     timeoutSeconds: 15,
     tables: ['main', 'idempotency'],
+    bundleBudget: {
+      kb: 600,
+      reason:
+        'every route of the API in one function (one cold start serves them all): the request contracts, the rules, macros and triage-settings use cases with their validation; the AWS SDK is ~390 KB of it',
+    },
   },
   authorizer: {
     name: 'authorizer',
@@ -206,6 +219,29 @@ export const functions = {
     sendsEmail: true,
     readsReplySecret: true,
   },
+  triage: {
+    name: 'triage',
+    entry: 'functions/handlers/triage.ts',
+    description: 'Classifies new tickets and customer replies, then runs the tenant’s automation rules',
+    memoryMb: 1024,
+    timeoutSeconds: 30,
+    tables: ['main'],
+    invokesBedrock: true,
+    bundleBudget: {
+      kb: 800,
+      reason:
+        'language detection (franc-min trigram models), the sentiment lexicons and the Bedrock runtime client; a queue consumer, so no request waits on its cold start',
+    },
+  },
+  routing: {
+    name: 'routing',
+    entry: 'functions/handlers/routing.ts',
+    description:
+      'Assigns tickets to agents by their group’s strategy, and hands queued tickets out as capacity frees',
+    memoryMb: 512,
+    timeoutSeconds: 60,
+    tables: ['main'],
+  },
 } as const satisfies Record<string, FunctionDefinition>;
 
 export type FunctionName = keyof typeof functions;
@@ -249,6 +285,11 @@ export interface QueueDefinition {
   readonly batchSize?: number;
   readonly visibilityTimeoutSeconds: number;
   readonly maxReceiveCount: number;
+  /**
+   * A message that can never succeed (malformed, not a Deskless event) goes straight to the DLQ, with the reason
+   * as a message attribute, instead of being retried maxReceiveCount times or dropped.
+   */
+  readonly poisonToDeadLetter?: boolean;
 }
 
 /**
@@ -276,6 +317,34 @@ export const queues: readonly QueueDefinition[] = [
     batchSize: 10,
     visibilityTimeoutSeconds: 3 * 60,
     maxReceiveCount: 8,
+  },
+  {
+    name: 'triage',
+    description:
+      'New tickets and every update: classification of customer messages, then the tenant’s automation rules',
+    events: ['ticket.created', 'comment.added', 'ticket.updated', 'ticket.status_changed', 'ticket.assigned'],
+    consumer: 'triage',
+    batchSize: 10,
+    visibilityTimeoutSeconds: 3 * 60,
+    maxReceiveCount: 5,
+    poisonToDeadLetter: true,
+  },
+  {
+    name: 'routing',
+    description:
+      'Triaged tickets, group and status changes, and agents becoming available: assignment to agents',
+    events: [
+      'ticket.triaged',
+      'ticket.updated',
+      'ticket.status_changed',
+      'ticket.assigned',
+      'agent.available',
+    ],
+    consumer: 'routing',
+    batchSize: 10,
+    visibilityTimeoutSeconds: 6 * 60,
+    maxReceiveCount: 5,
+    poisonToDeadLetter: true,
   },
 ];
 
@@ -471,6 +540,14 @@ export const routes: readonly RouteDefinition[] = [
     roles: STAFF,
   },
   {
+    method: 'PATCH',
+    path: '/v1/groups/{id}',
+    operationId: 'updateGroup',
+    summary: 'Update a group (name, description, assignment strategy)',
+    tag: 'groups',
+    roles: ['admin'],
+  },
+  {
     method: 'POST',
     path: '/v1/mailboxes',
     operationId: 'createMailbox',
@@ -511,6 +588,38 @@ export const routes: readonly RouteDefinition[] = [
     roles: ['admin'],
   },
   {
+    method: 'GET',
+    path: '/v1/settings/routing',
+    operationId: 'getRoutingSettings',
+    summary: 'Where tickets go when nothing else chose a group',
+    tag: 'groups',
+    roles: STAFF,
+  },
+  {
+    method: 'PUT',
+    path: '/v1/settings/routing',
+    operationId: 'putRoutingSettings',
+    summary: 'Set the default group of new tickets',
+    tag: 'groups',
+    roles: ['admin'],
+  },
+  {
+    method: 'GET',
+    path: '/v1/settings/triage',
+    operationId: 'getTriageSettings',
+    summary: 'Triage keywords per intent and the trained model’s summary',
+    tag: 'triage',
+    roles: STAFF,
+  },
+  {
+    method: 'PUT',
+    path: '/v1/settings/triage',
+    operationId: 'putTriageSettings',
+    summary: 'Set the triage keywords and train the model from labelled tickets',
+    tag: 'triage',
+    roles: ['admin'],
+  },
+  {
     method: 'POST',
     path: '/v1/custom-fields',
     operationId: 'createCustomField',
@@ -525,6 +634,106 @@ export const routes: readonly RouteDefinition[] = [
     summary: 'List declared custom fields',
     tag: 'custom-fields',
     roles: ANY_TENANT_KEY,
+  },
+  {
+    method: 'POST',
+    path: '/v1/rules',
+    operationId: 'createRule',
+    summary: 'Create an automation rule (trigger)',
+    tag: 'rules',
+    roles: ['admin'],
+  },
+  {
+    method: 'GET',
+    path: '/v1/rules',
+    operationId: 'listRules',
+    summary: 'List automation rules in the order they run',
+    tag: 'rules',
+    roles: STAFF,
+  },
+  {
+    method: 'GET',
+    path: '/v1/rules/{id}',
+    operationId: 'getRule',
+    summary: 'Get an automation rule',
+    tag: 'rules',
+    roles: STAFF,
+  },
+  {
+    method: 'PUT',
+    path: '/v1/rules/{id}',
+    operationId: 'updateRule',
+    summary: 'Replace an automation rule',
+    tag: 'rules',
+    roles: ['admin'],
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/rules/{id}',
+    operationId: 'deleteRule',
+    summary: 'Delete an automation rule',
+    tag: 'rules',
+    roles: ['admin'],
+  },
+  {
+    // `POST /v1/rules/{id}:test`. Path variables are whole segments, and one level takes one variable name
+    // (API Gateway refuses `{id}` and `{ruleAction}` side by side), so the operation splits off `:test`.
+    method: 'POST',
+    path: '/v1/rules/{id}',
+    operationId: 'testRule',
+    summary: 'Dry-run a rule on a ticket (`POST /v1/rules/{id}:test`); nothing changes',
+    tag: 'rules',
+    roles: STAFF,
+  },
+  {
+    method: 'POST',
+    path: '/v1/macros',
+    operationId: 'createMacro',
+    summary: 'Create a macro (canned reply and field changes)',
+    tag: 'macros',
+    roles: ['admin'],
+  },
+  {
+    method: 'GET',
+    path: '/v1/macros',
+    operationId: 'listMacros',
+    summary: 'List macros, by name',
+    tag: 'macros',
+    roles: STAFF,
+  },
+  {
+    method: 'GET',
+    path: '/v1/macros/{id}',
+    operationId: 'getMacro',
+    summary: 'Get a macro',
+    tag: 'macros',
+    roles: STAFF,
+  },
+  {
+    method: 'PUT',
+    path: '/v1/macros/{id}',
+    operationId: 'updateMacro',
+    summary: 'Replace a macro',
+    tag: 'macros',
+    roles: ['admin'],
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/macros/{id}',
+    operationId: 'deleteMacro',
+    summary: 'Delete a macro',
+    tag: 'macros',
+    roles: ['admin'],
+  },
+  {
+    // `POST /v1/tickets/{number}/macros/{id}:apply`. Path variables are whole segments, so the route takes the
+    // whole last segment and the operation accepts only `<id>:apply`.
+    method: 'POST',
+    path: '/v1/tickets/{number}/macros/{macroAction}',
+    operationId: 'applyMacro',
+    summary: 'Apply a macro to a ticket (`POST /v1/tickets/{number}/macros/{id}:apply`)',
+    tag: 'macros',
+    roles: STAFF,
   },
 ];
 

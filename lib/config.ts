@@ -12,7 +12,17 @@ export interface DesklessConfig {
   readonly mailRecipients: readonly string[];
   /** Whether to replace a receipt rule set someone else made active (`deskless:replaceActiveRuleSet`). */
   readonly replaceActiveRuleSet: boolean;
+  /**
+   * Amazon Bedrock model (or inference profile) id triage classifies with (`deskless:bedrockModelId`); absent:
+   * the built-in classifier only.
+   */
+  readonly bedrockModelId?: string;
+  /** How long triage waits for Bedrock before the built-in classifier decides (`deskless:bedrockTimeoutMs`). */
+  readonly bedrockTimeoutMs?: number;
 }
+
+/** Bedrock model and inference profile ids: `anthropic.claude-3-haiku-20240307-v1:0`, `us.amazon.nova-lite-v1:0`. */
+const BEDROCK_MODEL_PATTERN = /^[a-z0-9][a-z0-9.:-]{2,199}$/;
 
 /** The stage names stacks and resources; keep it to what every AWS name accepts. */
 const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,19}$/;
@@ -36,7 +46,21 @@ export function readConfig(scope: Construct): DesklessConfig {
     throw new Error(`deskless:alarmEmail is not an email address: "${alarmEmail}"`);
   }
   const costCentre = optionalString(scope, 'deskless:costCentre') ?? stage;
+  const bedrockModelId = optionalString(scope, 'deskless:bedrockModelId');
+  if (bedrockModelId !== undefined && !BEDROCK_MODEL_PATTERN.test(bedrockModelId)) {
+    throw new Error(`deskless:bedrockModelId is not a Bedrock model id: "${bedrockModelId}"`);
+  }
+  const timeout = optionalString(scope, 'deskless:bedrockTimeoutMs');
+  const bedrockTimeoutMs = timeout === undefined ? undefined : Number(timeout);
+  if (
+    bedrockTimeoutMs !== undefined &&
+    !(Number.isInteger(bedrockTimeoutMs) && bedrockTimeoutMs >= 100 && bedrockTimeoutMs <= 60_000)
+  ) {
+    throw new Error(`deskless:bedrockTimeoutMs must be 100 to 60000 milliseconds, got "${timeout}"`);
+  }
   return {
+    ...(bedrockModelId !== undefined && { bedrockModelId }),
+    ...(bedrockTimeoutMs !== undefined && { bedrockTimeoutMs }),
     stage,
     alarmEmail,
     costCentre,

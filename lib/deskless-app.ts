@@ -28,6 +28,9 @@ export function addDeskless(app: App): DesklessStacks {
     description: `Deskless ${config.stage}: functions, HTTP API, alarms`,
     stage: config.stage,
     stateful,
+    ...(config.bedrockModelId !== undefined && {
+      bedrock: { modelId: config.bedrockModelId, timeoutMs: config.bedrockTimeoutMs },
+    }),
   });
 
   Tags.of(app).add('deskless:app', 'deskless');

@@ -33,6 +33,8 @@ export interface StatefulResources {
   readonly outboxDeadLetterQueue: Queue;
   /** Subscriber queues by topology name. */
   readonly queues: ReadonlyMap<string, Queue>;
+  /** Their dead-letter queues, by the same names. */
+  readonly deadLetterQueues: ReadonlyMap<string, Queue>;
   readonly alarmTopic: Topic;
 }
 
@@ -54,6 +56,7 @@ export class StatefulStack extends Stack implements StatefulResources {
   readonly replySecret: Secret;
   readonly outboxDeadLetterQueue: Queue;
   readonly queues: ReadonlyMap<string, Queue>;
+  readonly deadLetterQueues: ReadonlyMap<string, Queue>;
   readonly alarmTopic: Topic;
   readonly inboundMail: InboundMail;
 
@@ -139,6 +142,7 @@ export class StatefulStack extends Stack implements StatefulResources {
 
     const topics = new Map([[mail.inboundTopic, this.inboundMail.topic]]);
     const subscriberQueues = new Map<string, Queue>();
+    const deadLetterQueues = new Map<string, Queue>();
     for (const definition of queues) {
       const subscriber = new SubscriberQueue(this, `${pascal(definition.name)}Subscriber`, {
         definition,
@@ -148,7 +152,9 @@ export class StatefulStack extends Stack implements StatefulResources {
         alarmTopic: this.alarmTopic,
       });
       subscriberQueues.set(definition.name, subscriber.queue);
+      deadLetterQueues.set(definition.name, subscriber.deadLetterQueue);
     }
     this.queues = subscriberQueues;
+    this.deadLetterQueues = deadLetterQueues;
   }
 }

@@ -12,6 +12,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
+import { TRIAGE_ENV } from '../functions/adapters/bedrock/config.ts';
 import {
   authorizerCacheSeconds,
   buckets,
@@ -37,6 +38,8 @@ import { TopologyFunction } from './topology-function.ts';
 export interface StatelessStackProps extends StackProps {
   readonly stage: string;
   readonly stateful: StatefulResources;
+  /** Triage with Amazon Bedrock (falling back to the built-in classifier); absent: built-in only. */
+  readonly bedrock?: { readonly modelId: string; readonly timeoutMs?: number | undefined };
 }
 
 /** Code and wiring: safe to destroy and redeploy at any time, nothing here holds data. */
@@ -54,7 +57,7 @@ export class StatelessStack extends Stack {
 
     const built: Partial<Record<FunctionName, TopologyFunction>> = {};
     for (const name of Object.keys(functions) as FunctionName[]) {
-      built[name] = this.buildFunction(name, stage, stateful);
+      built[name] = this.buildFunction(name, stage, stateful, props.bedrock);
     }
     this.functions = built as Record<FunctionName, TopologyFunction>;
 
@@ -83,7 +86,12 @@ export class StatelessStack extends Stack {
   }
 
   /** Environment and grants follow from what topology.ts says the function touches, and nothing more. */
-  private buildFunction(name: FunctionName, stage: string, stateful: StatefulResources): TopologyFunction {
+  private buildFunction(
+    name: FunctionName,
+    stage: string,
+    stateful: StatefulResources,
+    bedrock: StatelessStackProps['bedrock'],
+  ): TopologyFunction {
     const definition: FunctionDefinition = functions[name];
     const environment: Record<string, string> = {
       [env.stage]: stage,
@@ -104,6 +112,13 @@ export class StatelessStack extends Stack {
     if (definition.readsReplySecret) {
       environment[mail.replySecretArnEnvVar] = stateful.replySecret.secretArn;
     }
+    const usesBedrock = definition.invokesBedrock === true && bedrock !== undefined;
+    if (usesBedrock) {
+      environment[TRIAGE_ENV.classifier] = 'bedrock';
+      environment[TRIAGE_ENV.bedrockModelId] = bedrock.modelId;
+      if (bedrock.timeoutMs !== undefined)
+        environment[TRIAGE_ENV.bedrockTimeoutMs] = String(bedrock.timeoutMs);
+    }
 
     const fn = new TopologyFunction(this, pascal(name), { definition, environment });
     for (const tableKey of definition.tables) {
@@ -123,7 +138,44 @@ export class StatelessStack extends Stack {
       stateful.replySecret.grantRead(fn.function);
     }
     if (definition.sendsEmail) this.grantSendEmail(fn);
+    if (usesBedrock) this.grantInvokeModel(fn, bedrock.modelId);
     return fn;
+  }
+
+  /**
+   * bedrock:InvokeModel (what Converse authorises as) on the one model configured. A cross-region inference
+   * profile (`us.…`, `eu.…`) also needs the model in each region the profile routes to.
+   */
+  private grantInvokeModel(fn: TopologyFunction, modelId: string): void {
+    const profile = /^(us|eu|apac|us-gov|global)\.(.+)$/.exec(modelId);
+    const resources = profile
+      ? [
+          this.formatArn({ service: 'bedrock', resource: 'inference-profile', resourceName: modelId }),
+          this.formatArn({
+            service: 'bedrock',
+            region: '*',
+            account: '',
+            resource: 'foundation-model',
+            resourceName: profile[2],
+          }),
+        ]
+      : [
+          this.formatArn({
+            service: 'bedrock',
+            account: '',
+            resource: 'foundation-model',
+            resourceName: modelId,
+          }),
+        ];
+    fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['bedrock:InvokeModel'], resources }));
+    if (profile) {
+      Validations.of(fn.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/${profile[2]}]`,
+        reason:
+          'A cross-region inference profile routes each call to one of several regions; the model must be ' +
+          'invocable in each of them. The model itself is fixed.',
+      });
+    }
   }
 
   /**
@@ -194,6 +246,10 @@ export class StatelessStack extends Stack {
       consumer.function.addEventSource(
         new SqsEventSource(queue, { batchSize: definition.batchSize, reportBatchItemFailures: true }),
       );
+      if (definition.poisonToDeadLetter) {
+        // The consumer moves poison messages to the DLQ itself (adapters/sqs/dead-letter.ts).
+        stateful.deadLetterQueues.get(definition.name)?.grantSendMessages(consumer.function);
+      }
     }
   }
 

@@ -1,15 +1,30 @@
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
+import { MAX_ACTIONS } from '../core/actions.ts';
+import { CONDITION_FIELDS, CONDITION_OPERATORS, MAX_CONDITIONS, MAX_IN_VALUES } from '../core/conditions.ts';
+import { MAX_MACRO_DESCRIPTION_CHARS, MAX_MACRO_NAME_CHARS, MAX_REPLY_CHARS } from '../core/macros/macro.ts';
+import { PLACEHOLDERS, placeholderErrors } from '../core/macros/placeholders.ts';
 import {
   AGENT_ROLES,
   AGENT_STATUSES,
+  ASSIGNMENT_STRATEGIES,
   AUTHOR_TYPES,
   CHANNELS,
   CUSTOM_FIELD_TYPES,
+  PINNABLE_FIELDS,
   PRIORITIES,
   STATUSES,
   TICKET_TYPES,
 } from '../core/model.ts';
+import { MAX_POSITION, MAX_RULE_NAME_CHARS, validateRuleInput } from '../core/rules/rule.ts';
+import {
+  MAX_EXAMPLE_BODY_CHARS,
+  MAX_EXAMPLE_SUBJECT_CHARS,
+  MAX_INTENTS,
+  MAX_PHRASE_CHARS,
+  MAX_PHRASES_PER_INTENT,
+  MAX_TRAINING_EXAMPLES,
+} from '../core/use-cases/triage-settings.ts';
 
 /**
  * The HTTP API's contract: request schemas validate every input at the edge (unknown fields are errors), and
@@ -163,6 +178,25 @@ const agentFields = {
   skills: z.optional(z.array(text(64)).check(z.maxLength(50))),
   capacity: z.optional(integer.check(z.gte(0), z.lte(1000))),
   status: z.optional(z.enum(AGENT_STATUSES)),
+  workingHours: z.optional(
+    described(
+      z.nullable(
+        z.strictObject({
+          timeZone: text(64),
+          weekly: z
+            .array(
+              z.strictObject({
+                day: described(z.literal([0, 1, 2, 3, 4, 5, 6]), '0 = Sunday … 6 = Saturday'),
+                start: described(z.string(), 'HH:MM'),
+                end: described(z.string(), 'HH:MM, up to 24:00'),
+              }),
+            )
+            .check(z.maxLength(50)),
+        }),
+      ),
+      'when the agent works, in their time zone; routing skips agents off shift; null = any time',
+    ),
+  ),
 };
 
 export const CreateAgentBody = named(z.strictObject(agentFields), 'CreateAgentRequest');
@@ -172,9 +206,22 @@ export const UpdateAgentBody = named(
   'UpdateAgentRequest',
 );
 
-export const CreateGroupBody = named(
-  z.strictObject({ name: text(200), description: z.optional(text(1000)) }),
-  'CreateGroupRequest',
+const groupFields = {
+  name: text(200),
+  description: z.optional(text(1000)),
+  assignment: z.optional(
+    described(
+      z.enum(ASSIGNMENT_STRATEGIES),
+      'how the group hands tickets to agents; manual (the default) leaves them in the queue',
+    ),
+  ),
+};
+
+export const CreateGroupBody = named(z.strictObject(groupFields), 'CreateGroupRequest');
+
+export const UpdateGroupBody = named(
+  z.partial(z.strictObject(groupFields)).check(atLeastOneField),
+  'UpdateGroupRequest',
 );
 
 export const CreateCustomFieldBody = named(
@@ -245,6 +292,34 @@ export const TicketResponse = named(
     ),
     mailbox: described(nullableString, 'support address of an email conversation; replies are sent from it'),
     spam: described(z.boolean(), 'held as spam: out of every queue, listed with status=spam, never answered'),
+    triage: described(
+      z.nullable(
+        z.object({
+          language: described(z.string(), 'ISO 639-1 code, e.g. "es"; "und" when undetermined'),
+          sentiment: described(z.number(), '-1 (angry) .. 1 (happy)'),
+          intent: nullableString,
+          urgency: z.enum(['low', 'normal', 'high', 'urgent']),
+          confidence: z.object({
+            language: z.number(),
+            sentiment: z.number(),
+            intent: z.number(),
+            urgency: z.number(),
+          }),
+          classifier: described(z.string(), 'which classifier decided, e.g. builtin@1'),
+          basedOn: described(z.string(), 'timeline event id of the message classified'),
+          at: timestamp,
+        }),
+      ),
+      'the classifier’s verdict on the latest customer message; null until triage ran',
+    ),
+    pinnedFields: described(
+      z.array(z.enum(PINNABLE_FIELDS)),
+      'fields an agent set by hand: automation (rules, routing) never overwrites them',
+    ),
+    ruleBudget: described(
+      z.nullable(z.object({ firings: integer, windowStart: timestamp })),
+      'automation rule firings in the current hour: past the budget, rules stop for this ticket (a loop guard)',
+    ),
   }),
   'Ticket',
 );
@@ -269,12 +344,15 @@ export const TimelineEventResponse = named(
       'email_sent',
       'email_failed',
       'email_bounced',
+      'macro_applied',
+      'rule_fired',
+      'rules_halted',
     ]),
     at: timestamp,
     actor: Actor,
     data: described(
       z.record(z.string(), z.unknown()),
-      'created: subject, channel, status, priority, requesterId; comment: body, public, email?, attachments?; field_changed: field, from, to; status_changed: from, to, reason; assigned: from, to; linked: link, number; email_sent: kind, to, cc, messageId, forEvent; email_failed: kind, to, error, attempt, forEvent; email_bounced: bouncedMessageId, from, reason, rawKey',
+      'created: subject, channel, status, priority, requesterId; comment: body, public, email?, attachments?; field_changed: field, from, to; status_changed: from, to, reason; assigned: from, to; linked: link, number; email_sent: kind, to, cc, messageId, forEvent; email_failed: kind, to, error, attempt, forEvent; email_bounced: bouncedMessageId, from, reason, rawKey; macro_applied: macroId, macroName; rule_fired: ruleId, ruleName, actions, skipped; rules_halted: firings, reason',
     ),
   }),
   'TimelineEvent',
@@ -325,8 +403,15 @@ export const AgentResponse = named(
     role: z.enum(AGENT_ROLES),
     groups: z.array(z.string()),
     skills: z.array(z.string()),
-    capacity: integer,
+    capacity: described(integer, 'most unsolved tickets routing assigns to the agent'),
+    load: described(integer, 'unsolved tickets assigned to the agent now'),
     status: z.enum(AGENT_STATUSES),
+    workingHours: z.nullable(
+      z.object({
+        timeZone: z.string(),
+        weekly: z.array(z.object({ day: integer, start: z.string(), end: z.string() })),
+      }),
+    ),
     createdAt: timestamp,
     updatedAt: timestamp,
     version: integer,
@@ -336,7 +421,13 @@ export const AgentResponse = named(
 export const AgentPage = page(AgentResponse, 'AgentPage');
 
 export const GroupResponse = named(
-  z.object({ id: z.string(), name: z.string(), description: nullableString, createdAt: timestamp }),
+  z.object({
+    id: z.string(),
+    name: z.string(),
+    description: nullableString,
+    assignment: z.enum(ASSIGNMENT_STRATEGIES),
+    createdAt: timestamp,
+  }),
   'Group',
 );
 export const GroupPage = page(GroupResponse, 'GroupPage');
@@ -404,6 +495,16 @@ export const MailboxResponse = named(z.object({ address: z.string(), createdAt: 
 export const MailboxList = named(z.object({ items: z.array(MailboxResponse) }), 'MailboxList');
 
 const templateText = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
+export const RoutingSettingsBody = named(
+  z.strictObject({
+    defaultGroup: described(
+      z.nullable(id),
+      'group of tickets that neither their channel nor a rule put in one; null: they stay ungrouped',
+    ),
+  }),
+  'RoutingSettings',
+);
+
 export const EmailSettingsBody = named(
   z.strictObject({
     acknowledgement: z.strictObject({
@@ -416,4 +517,305 @@ export const EmailSettingsBody = named(
     }),
   }),
   'EmailSettings',
+);
+
+// ---- macros ----
+
+const macroReplyBody = described(
+  text(MAX_REPLY_CHARS).check(
+    z.superRefine((body: string, context) => {
+      // The tenant's custom field keys are checked by the use case; everything else is checked here.
+      for (const error of placeholderErrors(body, null, 'body')) {
+        context.addIssue({ code: 'custom', message: error.message, input: body });
+      }
+    }),
+  ),
+  `plain text with placeholders: ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')}, {{ticket.customFields.<key>}}; a fallback for an empty value: {{requester.firstName | "there"}}`,
+);
+
+const MacroAction = z.strictObject({
+  field: described(
+    z.string().check(z.minLength(1), z.maxLength(100)),
+    'priority, type, status, group, assignee, tags (replaces them), add_tags, remove_tags, or customFields.<key>',
+  ),
+  value: described(z.unknown(), 'the value to set; null clears group, assignee or a custom field'),
+});
+
+export const MacroBody = named(
+  z
+    .strictObject({
+      name: text(MAX_MACRO_NAME_CHARS),
+      description: z.optional(z.nullable(text(MAX_MACRO_DESCRIPTION_CHARS))),
+      reply: z.optional(
+        z.nullable(
+          z.strictObject({
+            body: macroReplyBody,
+            public: z.optional(
+              described(z.boolean(), 'default true: a reply the requester sees; false: an internal note'),
+            ),
+          }),
+        ),
+      ),
+      actions: z.optional(
+        described(z.array(MacroAction).check(z.maxLength(MAX_ACTIONS)), 'field changes, applied in order'),
+      ),
+      active: z.optional(described(z.boolean(), 'default true; an inactive macro cannot be applied')),
+    })
+    .check(
+      z.refine((macro) => !!macro.reply || (macro.actions?.length ?? 0) > 0, {
+        message: 'a macro needs a reply or at least one action',
+        path: ['actions'],
+      }),
+    ),
+  'MacroRequest',
+);
+
+export const MacroListQuery = z.strictObject({
+  active: z.optional(
+    described(
+      z.pipe(
+        z.enum(['true', 'false']),
+        z.transform((value) => value === 'true'),
+      ),
+      'only active (true) or inactive (false) macros',
+    ),
+  ),
+});
+
+/** `{macroAction}` of `POST /v1/tickets/{number}/macros/{macroAction}`: `<macro id>:apply`. */
+export const MacroActionParam = z.strictObject({
+  number: TicketNumberParam.shape.number,
+  macroAction: z.string().check(z.minLength(1), z.maxLength(200)),
+});
+
+export const MacroResponse = named(
+  z.object({
+    id: described(z.string(), 'mac_<ulid>'),
+    name: z.string(),
+    description: nullableString,
+    reply: z.nullable(z.object({ body: z.string(), public: z.boolean() })),
+    actions: z.array(z.object({ field: z.string(), value: z.unknown() })),
+    active: z.boolean(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+    version: described(integer, 'increases with every change; send it as If-Match to replace safely'),
+  }),
+  'Macro',
+);
+export const MacroList = named(z.object({ items: z.array(MacroResponse) }), 'MacroList');
+
+export const AppliedMacroResponse = named(
+  z.object({
+    ticket: TicketResponse,
+    comment: described(
+      z.nullable(TimelineEventResponse),
+      'the reply or internal note the macro wrote; null for a macro without a reply',
+    ),
+  }),
+  'AppliedMacro',
+);
+
+// ---- triage settings ----
+
+const INTENT_NAME_RULE = 'intent names are 1–40 lower-case letters, digits or _, starting with a letter';
+const intentName = z.string().check(z.regex(/^[a-z][a-z0-9_]{0,39}$/, INTENT_NAME_RULE));
+
+export const TriageSettingsBody = named(
+  z.strictObject({
+    keywords: described(
+      z
+        .record(
+          intentName,
+          z
+            .array(z.string().check(z.trim(), z.minLength(1), z.maxLength(MAX_PHRASE_CHARS)))
+            .check(z.maxLength(MAX_PHRASES_PER_INTENT)),
+          { error: (issue) => (issue.code === 'invalid_key' ? INTENT_NAME_RULE : undefined) },
+        )
+        .check(
+          z.refine((keywords) => Object.keys(keywords).length <= MAX_INTENTS, {
+            message: `at most ${MAX_INTENTS} intents`,
+          }),
+        ),
+      `phrases per intent (replaces all keywords), e.g. {"billing": ["invoice", "factura"]}; matched ignoring case and accents, words of 5+ letters also as a prefix; at most ${MAX_INTENTS} intents of ${MAX_PHRASES_PER_INTENT} phrases`,
+    ),
+    examples: z.optional(
+      described(
+        z
+          .array(
+            z.strictObject({
+              subject: z.string().check(z.maxLength(MAX_EXAMPLE_SUBJECT_CHARS)),
+              body: z.string().check(z.maxLength(MAX_EXAMPLE_BODY_CHARS)),
+              intent: intentName,
+            }),
+          )
+          .check(z.maxLength(MAX_TRAINING_EXAMPLES)),
+        `labelled past tickets that train the tenant's naive Bayes model on save (at least 2 intents); [] removes the model; left out, the model is kept`,
+      ),
+    ),
+  }),
+  'TriageSettingsRequest',
+);
+
+export const TriageModelSummary = named(
+  z.object({
+    examples: described(integer, 'labelled examples the model was trained from'),
+    intents: described(z.record(z.string(), integer), 'examples per intent'),
+    trainedAt: timestamp,
+  }),
+  'TriageModelSummary',
+);
+
+export const TriageSettingsResponse = named(
+  z.object({
+    keywords: z.record(z.string(), z.array(z.string())),
+    model: described(z.nullable(TriageModelSummary), 'the trained model (never its weights); null: none'),
+    updatedAt: described(
+      z.nullable(timestamp),
+      'null while the tenant has saved nothing: the default keywords apply',
+    ),
+  }),
+  'TriageSettings',
+);
+
+// ---- automation rules ----
+
+/** `conditions.all[0].operator` → ['conditions', 'all', 0, 'operator'], as zod paths go. */
+const issuePath = (path: string): (string | number)[] =>
+  [...path.matchAll(/[^.[\]]+/g)].map(([part]) => (/^\d+$/.test(part) ? Number(part) : part));
+
+const conditionScalar = z.union([z.string().check(z.maxLength(1000)), z.number(), z.boolean(), z.null()]);
+
+const RuleCondition = named(
+  z.strictObject({
+    field: described(
+      z.string().check(z.minLength(1), z.maxLength(100)),
+      `one of ${CONDITION_FIELDS.join(', ')}, or customFields.<key>; triage.* conditions are false before triage (is_not and not_contains true)`,
+    ),
+    operator: z.enum(CONDITION_OPERATORS),
+    value: described(
+      z.union([conditionScalar, z.array(conditionScalar).check(z.maxLength(MAX_IN_VALUES))]),
+      'a list goes with `in` (and with tags); `matches` takes a glob (* and ?); null is "none" (no group, unassigned)',
+    ),
+  }),
+  'RuleCondition',
+);
+
+const RuleConditions = named(
+  z.strictObject({
+    all: z.optional(
+      described(z.array(RuleCondition).check(z.maxLength(MAX_CONDITIONS)), 'every one must hold'),
+    ),
+    any: z.optional(
+      described(
+        z.array(RuleCondition).check(z.maxLength(MAX_CONDITIONS)),
+        'when not empty, at least one must hold',
+      ),
+    ),
+  }),
+  'RuleConditions',
+);
+
+const RuleAction = named(
+  z.strictObject({
+    field: described(
+      z.string().check(z.minLength(1), z.maxLength(100)),
+      'priority, type, status, group, assignee, tags (replaces them), add_tags, remove_tags, customFields.<key>, internal_note (text of a note), or macro (a macro id: its reply is sent)',
+    ),
+    value: described(z.unknown(), 'the value to set; null clears group, assignee or a custom field'),
+  }),
+  'RuleAction',
+);
+
+export const RuleBody = named(
+  z
+    .strictObject({
+      name: text(MAX_RULE_NAME_CHARS),
+      position: z.optional(
+        described(
+          integer.check(z.gte(0), z.lte(MAX_POSITION)),
+          'run order, lowest first (ties by id); default: after the last rule; left out of a PUT, the rule keeps its place',
+        ),
+      ),
+      active: z.optional(described(z.boolean(), 'default true; an inactive rule never fires')),
+      conditions: RuleConditions,
+      actions: described(
+        z.array(RuleAction).check(z.minLength(1), z.maxLength(MAX_ACTIONS)),
+        'applied in order; fields an agent set by hand are left alone',
+      ),
+    })
+    .check(
+      z.superRefine((rule, context) => {
+        // Custom field actions and macro ids depend on the tenant: the use case checks those.
+        for (const error of validateRuleInput(rule, null)) {
+          context.addIssue({
+            code: 'custom',
+            message: error.message,
+            path: issuePath(error.path),
+            input: rule,
+          });
+        }
+      }),
+    ),
+  'RuleRequest',
+);
+
+/** `{id}` of `POST /v1/rules/{id}`: `<rule id>:test` (API Gateway path variables are whole segments). */
+export const RuleActionParam = z.strictObject({ id: z.string().check(z.minLength(1), z.maxLength(200)) });
+
+export const TestRuleBody = named(
+  z.strictObject({
+    ticket: described(integer.check(z.gte(1)), 'the ticket number to try the rule on'),
+    comment: z.optional(
+      described(
+        z.nullable(text(MAX_COMMENT_CHARS)),
+        'a comment text for `comment` conditions, as if the update had added it',
+      ),
+    ),
+  }),
+  'TestRuleRequest',
+);
+
+export const RuleResponse = named(
+  z.object({
+    id: described(z.string(), 'rul_<ulid>'),
+    name: z.string(),
+    position: integer,
+    active: z.boolean(),
+    conditions: RuleConditions,
+    actions: z.array(RuleAction),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+    version: described(integer, 'increases with every change; send it as If-Match to replace safely'),
+  }),
+  'Rule',
+);
+export const RuleList = named(
+  z.object({ items: described(z.array(RuleResponse), 'in the order they run') }),
+  'RuleList',
+);
+
+export const RuleTestResponse = named(
+  z.object({
+    matched: described(z.boolean(), 'whether the rule would fire on the ticket now'),
+    conditions: z.array(
+      z.object({
+        list: z.enum(['all', 'any']),
+        index: integer,
+        field: z.string(),
+        operator: z.enum(CONDITION_OPERATORS),
+        value: z.unknown(),
+        actual: described(z.unknown(), 'what the field holds on the ticket (null: empty, or not triaged)'),
+        matched: z.boolean(),
+      }),
+    ),
+    changes: described(
+      z.array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() })),
+      'what the rule would change (nothing when it does not match); internal_note and macro go from null',
+    ),
+    skipped: described(
+      z.array(z.object({ field: z.string(), reason: z.string() })),
+      'actions it would leave out, with why (a field an agent set by hand)',
+    ),
+  }),
+  'RuleTestResult',
 );

@@ -1,6 +1,16 @@
 import * as z from 'zod';
+import { AGENT_AVAILABLE } from '../core/agent-events.ts';
 import { type DOMAIN_EVENT_TYPES, DOMAIN_EVENT_VERSION } from '../core/domain-events.ts';
-import { AUTHOR_TYPES, CHANNELS, PRIORITIES, STATUSES, TICKET_TYPES } from '../core/model.ts';
+import {
+  AGENT_STATUSES,
+  ASSIGNMENT_STRATEGIES,
+  AUTHOR_TYPES,
+  CHANNELS,
+  PRIORITIES,
+  STATUSES,
+  TICKET_TYPES,
+} from '../core/model.ts';
+import { URGENCIES } from '../core/triage/classifier.ts';
 import { eventBus } from '../topology.ts';
 
 /**
@@ -68,9 +78,46 @@ const DATA = {
     field: z.enum(['subject', 'priority', 'type', 'tags', 'customFields', 'group', 'participants', 'spam']),
     from: z.unknown(),
     to: z.unknown(),
+    reason: z.string().optional().describe('why automation changed it; absent for changes by people'),
   }),
   'ticket.status_changed': z.object({ from: z.enum(STATUSES), to: z.enum(STATUSES), reason: z.string() }),
-  'ticket.assigned': z.object({ from: z.string().nullable(), to: z.string().nullable() }),
+  'ticket.assigned': z.object({
+    from: z.string().nullable(),
+    to: z.string().nullable(),
+    reason: z.string().optional().describe('how routing chose the agent; absent for assignments by people'),
+    strategy: z.enum(ASSIGNMENT_STRATEGIES).optional(),
+  }),
+  'ticket.triaged': z.object({
+    triage: z.object({
+      language: z.string().describe('ISO 639-1, or "und"'),
+      sentiment: z.number().min(-1).max(1),
+      intent: z.string().nullable(),
+      urgency: z.enum(URGENCIES),
+      confidence: z.object({
+        language: z.number(),
+        sentiment: z.number(),
+        intent: z.number(),
+        urgency: z.number(),
+      }),
+      classifier: z.string().describe('which classifier decided, with its version, e.g. builtin@1'),
+    }),
+    forEvent: z.string().describe('id of the timeline event whose text was classified'),
+  }),
+  'rule.fired': z.object({
+    ruleId: z.string(),
+    ruleName: z.string(),
+    actions: z.array(z.object({ field: z.string(), value: z.unknown() })),
+    skipped: z.array(z.object({ field: z.string(), reason: z.string() })),
+  }),
+  'rules.halted': z.object({ firings: z.number().int(), reason: z.string() }),
+  'ticket.queued': z
+    .object({
+      group: z.string().nullable(),
+      strategy: z.enum(ASSIGNMENT_STRATEGIES).nullable(),
+      reason: z.string(),
+    })
+    .describe('routing found no agent to take the ticket now; it waits in its group’s queue'),
+  'macro.applied': z.object({ macroId: z.string(), macroName: z.string() }),
   'ticket.linked': z.object({ link: z.enum(['follow_up_of', 'followed_up_by']), number: z.number().int() }),
   'email.sent': z.object({
     kind: z.enum(['acknowledgement', 'reply']),
@@ -116,11 +163,42 @@ export function domainEventSchema(type: DomainEventTypeName) {
 
 export const DOMAIN_EVENT_TYPE_NAMES = Object.keys(DATA) as DomainEventTypeName[];
 
+/** `agent.available`: the same envelope with the agent in place of a ticket (core/agent-events.ts). */
+export function agentEventSchema() {
+  return z
+    .object({
+      id: z.string().describe('ULID of the agent event; de-duplicate on it'),
+      type: z.literal(AGENT_AVAILABLE),
+      version: z.literal(DOMAIN_EVENT_VERSION),
+      tenantId: z.string(),
+      occurredAt: z.iso.datetime(),
+      actor,
+      agent: z.object({
+        id: z.string(),
+        groups: z.array(z.string()),
+        status: z.enum(AGENT_STATUSES),
+        capacity: z.number().int(),
+        load: z.number().int(),
+      }),
+      data: z.object({
+        reason: z.string().describe('what changed: back from away, more capacity, a new group…'),
+      }),
+    })
+    .meta({
+      title: AGENT_AVAILABLE,
+      description: `EventBridge detail of "${AGENT_AVAILABLE}" events: an agent can take more tickets (routing hands queued ones out)`,
+    });
+}
+
 export function eventJsonSchemas(): Record<string, unknown> {
-  return Object.fromEntries(
-    DOMAIN_EVENT_TYPE_NAMES.map((type) => [
+  return Object.fromEntries([
+    ...DOMAIN_EVENT_TYPE_NAMES.map((type) => [
       `v${DOMAIN_EVENT_VERSION}/${type}.json`,
       z.toJSONSchema(domainEventSchema(type), { io: 'output', unrepresentable: 'any' }),
     ]),
-  );
+    [
+      `v${DOMAIN_EVENT_VERSION}/${AGENT_AVAILABLE}.json`,
+      z.toJSONSchema(agentEventSchema(), { io: 'output', unrepresentable: 'any' }),
+    ],
+  ]);
 }

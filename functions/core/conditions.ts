@@ -1,5 +1,6 @@
 import type { FieldError } from './errors.ts';
 import { CHANNELS, type CustomFieldValue, PRIORITIES, STATUSES, TICKET_TYPES, type Ticket } from './model.ts';
+import { type Triage, URGENCIES } from './triage/classifier.ts';
 
 /**
  * Conditions over a ticket, in the Zendesk model: every condition of `all` holds and, when `any` is not empty,
@@ -43,14 +44,32 @@ export const CONDITION_FIELDS = [
   'status',
   'subject',
   'requester.email',
+  'assignee',
+  'comment',
+  'triage.intent',
+  'triage.language',
+  'triage.urgency',
+  'triage.sentiment',
 ] as const;
 export type ConditionField = (typeof CONDITION_FIELDS)[number];
 
-/** What conditions look at: a ticket, or anything with the same fields (a dry run, a stored summary). */
+/** The part of the classifier's verdict conditions read (`triage.*`). */
+export type ConditionTriage = Pick<Triage, 'intent' | 'language' | 'urgency' | 'sentiment'>;
+
+/**
+ * What conditions look at: a ticket, or anything with the same fields (a dry run, a stored summary). The
+ * optional parts are what automation rules add: a missing `assignee` is unassigned, a missing `triage` is a
+ * ticket not triaged yet, and `comment` is the text of the comment a rule run is about (null: none).
+ */
 export type ConditionTarget = Pick<
   Ticket,
   'priority' | 'type' | 'group' | 'channel' | 'tags' | 'status' | 'subject' | 'customFields'
-> & { readonly requester: { readonly email: string | null } };
+> & {
+  readonly requester: { readonly email: string | null };
+  readonly assignee?: string | null | undefined;
+  readonly triage?: ConditionTriage | null | undefined;
+  readonly comment?: string | null | undefined;
+};
 
 /** Longest `matches` pattern accepted; the glob matcher is O(pattern × text) in the worst case. */
 export const MAX_PATTERN_LENGTH = 200;
@@ -61,11 +80,21 @@ export const MAX_IN_VALUES = 100;
 const CUSTOM_PREFIX = 'customFields.';
 const CUSTOM_KEY = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 
-/** Kinds of field, each with its own operators. `ordered` enums compare by rank (low < normal < high < urgent). */
+/** Sentiment runs from -1 (angry) to 1 (happy); conditions compare it with a threshold in that range. */
+export const SENTIMENT_RANGE = { min: -1, max: 1 } as const;
+/** A language as triage names it: ISO 639-1 (`es`), or `und` when undetermined. */
+const LANGUAGE_CODE = /^[a-z]{2,3}$/i;
+
+/**
+ * Kinds of field, each with its own operators. `ordered` enums compare by rank (low < normal < high < urgent).
+ * `code` is a short case-insensitive code (a language); `number` compares with a threshold only.
+ */
 type FieldKind =
   | { readonly kind: 'enum'; readonly values: readonly string[]; readonly ordered: boolean }
   | { readonly kind: 'id' }
   | { readonly kind: 'text' }
+  | { readonly kind: 'code' }
+  | { readonly kind: 'number'; readonly min: number; readonly max: number }
   | { readonly kind: 'list' }
   | { readonly kind: 'custom' };
 
@@ -76,18 +105,34 @@ const FIELD_KINDS: Readonly<Record<ConditionField, FieldKind>> = {
   type: { kind: 'enum', values: TICKET_TYPES, ordered: false },
   channel: { kind: 'enum', values: CHANNELS, ordered: false },
   group: { kind: 'id' },
+  assignee: { kind: 'id' },
   subject: { kind: 'text' },
   'requester.email': { kind: 'text' },
+  comment: { kind: 'text' },
   tags: { kind: 'list' },
+  'triage.intent': { kind: 'text' },
+  'triage.language': { kind: 'code' },
+  'triage.urgency': { kind: 'enum', values: URGENCIES, ordered: true },
+  'triage.sentiment': { kind: 'number', min: SENTIMENT_RANGE.min, max: SENTIMENT_RANGE.max },
 };
 
 const OPERATORS_BY_KIND: Readonly<Record<FieldKind['kind'], readonly ConditionOperator[]>> = {
   enum: ['is', 'is_not', 'in', 'greater_than', 'less_than'],
   id: ['is', 'is_not', 'in'],
   text: ['is', 'is_not', 'contains', 'not_contains', 'in', 'matches'],
+  code: ['is', 'is_not', 'in'],
+  number: ['greater_than', 'less_than'],
   list: ['contains', 'not_contains'],
   custom: CONDITION_OPERATORS,
 };
+
+/** The operators a field takes; empty for an unknown field. */
+export function operatorsFor(field: string): readonly ConditionOperator[] {
+  const kind = kindOf(field);
+  return kind ? OPERATORS_BY_KIND[kind.kind] : [];
+}
+
+const TRIAGE_PREFIX = 'triage.';
 
 function kindOf(field: string): FieldKind | null {
   if (Object.hasOwn(FIELD_KINDS, field)) return FIELD_KINDS[field as ConditionField];
@@ -113,21 +158,30 @@ export function evaluateCondition(condition: Condition, ticket: ConditionTarget)
   const kind = kindOf(condition.field);
   if (!kind || !OPERATORS_BY_KIND[kind.kind].includes(condition.operator)) return false;
   const { operator, value } = condition;
+  // Before triage there is nothing to compare: only the negations hold.
+  if (condition.field.startsWith(TRIAGE_PREFIX) && !ticket.triage) {
+    return operator === 'is_not' || operator === 'not_contains';
+  }
+  const actual = readField(condition.field, ticket);
   switch (kind.kind) {
     case 'enum': {
-      const actual = ticket[condition.field as 'priority' | 'status' | 'type' | 'channel'];
+      const current = actual as string;
       if (operator === 'greater_than' || operator === 'less_than') {
-        const [a, b] = [kind.values.indexOf(actual), kind.values.indexOf(String(value))];
+        const [a, b] = [kind.values.indexOf(current), kind.values.indexOf(String(value))];
         if (a < 0 || b < 0) return false;
         return operator === 'greater_than' ? a > b : a < b;
       }
-      return compareEquality(operator, actual, value, false);
+      return compareEquality(operator, current, value, false);
     }
     case 'id':
-      return compareEquality(operator, ticket.group, value, false);
-    case 'text': {
-      const actual = condition.field === 'subject' ? ticket.subject : ticket.requester.email;
-      return compareText(operator, actual, value);
+      return compareEquality(operator, actual as string | null, value, false);
+    case 'code':
+      return compareEquality(operator, actual as string | null, value, true);
+    case 'text':
+      return compareText(operator, actual as string | null, value);
+    case 'number': {
+      if (typeof actual !== 'number' || typeof value !== 'number') return false;
+      return operator === 'greater_than' ? actual > value : actual < value;
     }
     case 'list': {
       // `contains`: has at least one of the tags given; `not_contains`: has none of them.
@@ -135,12 +189,77 @@ export function evaluateCondition(condition: Condition, ticket: ConditionTarget)
       const has = ticket.tags.some((tag) => wanted.includes(tag.toLowerCase()));
       return operator === 'contains' ? has : !has;
     }
-    case 'custom': {
-      const key = condition.field.slice(CUSTOM_PREFIX.length);
-      const actual = Object.hasOwn(ticket.customFields, key) ? ticket.customFields[key] : undefined;
-      return compareCustom(operator, actual, value);
-    }
+    case 'custom':
+      return compareCustom(operator, actual as CustomFieldValue | undefined, value);
   }
+}
+
+/**
+ * The value a condition's field reads on the target: what a dry run shows next to each condition. Missing
+ * optional parts read as null (unassigned, no comment, not triaged); a missing custom field as undefined.
+ */
+export function readField(field: string, ticket: ConditionTarget): unknown {
+  switch (field as ConditionField) {
+    case 'priority':
+    case 'status':
+    case 'type':
+    case 'channel':
+    case 'group':
+    case 'subject':
+    case 'tags':
+      return ticket[field as 'priority' | 'status' | 'type' | 'channel' | 'group' | 'subject' | 'tags'];
+    case 'requester.email':
+      return ticket.requester.email;
+    case 'assignee':
+      return ticket.assignee ?? null;
+    case 'comment':
+      return ticket.comment ?? null;
+    case 'triage.intent':
+      return ticket.triage ? ticket.triage.intent : null;
+    case 'triage.language':
+      return ticket.triage ? ticket.triage.language : null;
+    case 'triage.urgency':
+      return ticket.triage ? ticket.triage.urgency : null;
+    case 'triage.sentiment':
+      return ticket.triage ? ticket.triage.sentiment : null;
+  }
+  if (field.startsWith(CUSTOM_PREFIX)) {
+    const key = field.slice(CUSTOM_PREFIX.length);
+    return Object.hasOwn(ticket.customFields, key) ? ticket.customFields[key] : undefined;
+  }
+  return undefined;
+}
+
+/** How one condition fared against a target, for a dry run that shows why a rule matches or not. */
+export interface ConditionResult {
+  readonly list: 'all' | 'any';
+  readonly index: number;
+  readonly field: string;
+  readonly operator: ConditionOperator;
+  readonly value: ConditionValue;
+  /** What the field holds on the target (null when empty or not triaged). */
+  readonly actual: unknown;
+  readonly matched: boolean;
+}
+
+/** Every condition of `all` then of `any`, each with the value it read and whether it holds. */
+export function explainConditions(
+  conditions: Conditions | null | undefined,
+  ticket: ConditionTarget,
+): ConditionResult[] {
+  return (['all', 'any'] as const).flatMap((list) =>
+    (conditions?.[list] ?? []).map(
+      (condition, index): ConditionResult => ({
+        list,
+        index,
+        field: condition.field,
+        operator: condition.operator,
+        value: condition.value,
+        actual: readField(condition.field, ticket) ?? null,
+        matched: evaluateCondition(condition, ticket),
+      }),
+    ),
+  );
 }
 
 const toList = (value: ConditionValue): readonly ConditionScalar[] =>
@@ -348,6 +467,14 @@ function scalarError(kind: FieldKind, operator: ConditionOperator, value: unknow
         : `must be one of ${kind.values.join(', ')}`;
     case 'id':
       return value === null || (typeof value === 'string' && value !== '') ? null : 'must be an id or null';
+    case 'code':
+      return typeof value === 'string' && LANGUAGE_CODE.test(value)
+        ? null
+        : 'must be a language code such as en, es, or und (undetermined)';
+    case 'number':
+      return typeof value === 'number' && value >= kind.min && value <= kind.max
+        ? null
+        : `must be a number from ${kind.min} to ${kind.max}`;
     case 'list':
       return typeof value === 'string' && value !== '' ? null : 'must be a tag';
     case 'text':

@@ -1,3 +1,4 @@
+import type { AGENT_AVAILABLE, AgentEvent, AgentSummary } from './agent-events.ts';
 import type { Actor, TicketSummary, TimelineEvent, TimelineEventType } from './model.ts';
 
 /**
@@ -14,6 +15,11 @@ export const DOMAIN_EVENT_TYPES = {
   email_sent: 'email.sent',
   email_failed: 'email.failed',
   email_bounced: 'email.bounced',
+  triaged: 'ticket.triaged',
+  rule_fired: 'rule.fired',
+  rules_halted: 'rules.halted',
+  routing_deferred: 'ticket.queued',
+  macro_applied: 'macro.applied',
 } as const satisfies Record<TimelineEventType, string>;
 
 export type DomainEventType = (typeof DOMAIN_EVENT_TYPES)[TimelineEventType];
@@ -57,5 +63,33 @@ export function toDomainEvent(event: TimelineEvent): DomainEvent {
     actor: event.actor,
     ticket: event.ticket,
     data,
+  };
+}
+
+/** `agent.available`: the published form of an AgentEvent (same envelope, an `agent` instead of a `ticket`). */
+export interface AgentDomainEvent {
+  readonly id: string;
+  readonly type: typeof AGENT_AVAILABLE;
+  readonly version: typeof DOMAIN_EVENT_VERSION;
+  readonly tenantId: string;
+  readonly occurredAt: string;
+  readonly actor: Actor;
+  readonly agent: AgentSummary;
+  readonly data: { readonly reason: string };
+}
+
+/** Everything the outbox publishes. */
+export type PublishedEvent = DomainEvent | AgentDomainEvent;
+
+export function toAgentDomainEvent(event: AgentEvent): AgentDomainEvent {
+  return {
+    id: event.id,
+    type: event.type,
+    version: DOMAIN_EVENT_VERSION,
+    tenantId: event.tenantId,
+    occurredAt: event.at,
+    actor: event.actor,
+    agent: event.agent,
+    data: { reason: event.reason },
   };
 }

@@ -1,5 +1,8 @@
 /** The domain's data: what a ticket, a timeline event, a customer, an agent and a group are. */
 
+import type { WeeklyInterval } from './sla/schedule.ts';
+import type { Triage } from './triage/classifier.ts';
+
 export const STATUSES = ['new', 'open', 'pending', 'on_hold', 'solved', 'closed'] as const;
 export type Status = (typeof STATUSES)[number];
 
@@ -24,6 +27,27 @@ export type AgentRole = (typeof AGENT_ROLES)[number];
 
 export const AGENT_STATUSES = ['available', 'away'] as const;
 export type AgentStatus = (typeof AGENT_STATUSES)[number];
+
+/** How a group hands its tickets to agents (see functions/core/routing). */
+export const ASSIGNMENT_STRATEGIES = ['round_robin', 'least_loaded', 'skills', 'manual'] as const;
+export type AssignmentStrategy = (typeof ASSIGNMENT_STRATEGIES)[number];
+
+/** Fields an agent can set by hand; once they have, automation (rules, routing) leaves them alone. */
+export const PINNABLE_FIELDS = ['priority', 'type', 'group', 'assignee', 'status'] as const;
+export type PinnableField = (typeof PINNABLE_FIELDS)[number];
+
+/** The triage stored on a ticket: the classifier's verdict, and the event whose text it classified. */
+export interface TicketTriage extends Triage {
+  /** Timeline event id of the message classified; an older message never replaces a newer verdict. */
+  readonly basedOn: string;
+  readonly at: string;
+}
+
+/** Rule firings on a ticket within the current window: the per-ticket budget that stops rule loops. */
+export interface RuleBudget {
+  readonly firings: number;
+  readonly windowStart: string;
+}
 
 export type LinkKind = 'follow_up_of' | 'followed_up_by';
 export interface TicketLink {
@@ -61,6 +85,11 @@ export interface Ticket {
    * listed on its own (`status=spam`), never answered automatically, until an agent releases it.
    */
   readonly spam: boolean;
+  /** The classifier's verdict on the latest customer message; null until triage has run. */
+  readonly triage: TicketTriage | null;
+  /** Fields an agent set by hand: automation never overwrites a human decision. */
+  readonly pinnedFields: readonly PinnableField[];
+  readonly ruleBudget: RuleBudget | null;
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly solvedAt: string | null;
@@ -112,9 +141,41 @@ export type TimelineEventData =
       readonly field: Exclude<PatchableField, 'status' | 'assignee'> | 'participants';
       readonly from: unknown;
       readonly to: unknown;
+      /** Why automation changed it (which rule, which routing step); absent for changes by people. */
+      readonly reason?: string;
     }
   | { readonly type: 'status_changed'; readonly from: Status; readonly to: Status; readonly reason: string }
-  | { readonly type: 'assigned'; readonly from: string | null; readonly to: string | null }
+  | {
+      readonly type: 'assigned';
+      readonly from: string | null;
+      readonly to: string | null;
+      /** Why automation assigned it: the strategy and how it chose. */
+      readonly reason?: string;
+      readonly strategy?: AssignmentStrategy;
+    }
+  | {
+      readonly type: 'triaged';
+      readonly triage: Triage;
+      /** The timeline event whose text was classified. */
+      readonly forEvent: string;
+    }
+  | {
+      readonly type: 'rule_fired';
+      readonly ruleId: string;
+      readonly ruleName: string;
+      /** The actions that changed something. */
+      readonly actions: readonly { readonly field: string; readonly value: unknown }[];
+      /** Actions left out, with why (a field an agent set by hand, an unknown macro). */
+      readonly skipped: readonly { readonly field: string; readonly reason: string }[];
+    }
+  | { readonly type: 'rules_halted'; readonly firings: number; readonly reason: string }
+  | {
+      readonly type: 'routing_deferred';
+      readonly group: string | null;
+      readonly strategy: AssignmentStrategy | null;
+      readonly reason: string;
+    }
+  | { readonly type: 'macro_applied'; readonly macroId: string; readonly macroName: string }
   | { readonly type: 'linked'; readonly link: LinkKind; readonly number: number }
   | {
       readonly type: 'email_sent';
@@ -218,9 +279,22 @@ export interface Agent {
   readonly skills: readonly string[];
   readonly capacity: number;
   readonly status: AgentStatus;
+  /**
+   * Unsolved tickets assigned to the agent (new, open, pending, on hold). Kept by the ticket transactions
+   * themselves, so it never drifts; routing never takes it past `capacity`.
+   */
+  readonly load: number;
+  /** When the agent works, in their time zone; null means any time. Routing skips agents off shift. */
+  readonly workingHours: WorkingHours | null;
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly version: number;
+}
+
+export interface WorkingHours {
+  /** IANA name, e.g. 'Europe/Madrid'. */
+  readonly timeZone: string;
+  readonly weekly: readonly WeeklyInterval[];
 }
 
 export interface Group {
@@ -228,6 +302,7 @@ export interface Group {
   readonly id: string;
   readonly name: string;
   readonly description: string | null;
+  readonly assignment: AssignmentStrategy;
   readonly createdAt: string;
 }
 

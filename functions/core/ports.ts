@@ -2,7 +2,9 @@
  * What the use cases need from the outside world. Adapters implement these; unit tests use in-memory fakes.
  */
 
+import type { AgentEvent } from './agent-events.ts';
 import type { EmailSettings, OutboundMail } from './email/outbound.ts';
+import type { Macro } from './macros/macro.ts';
 import type {
   Agent,
   ApiKey,
@@ -16,7 +18,9 @@ import type {
   Ticket,
   TimelineEvent,
 } from './model.ts';
+import type { Rule } from './rules/rule.ts';
 import type { Change } from './tickets.ts';
+import type { NaiveBayesModel } from './triage/naive-bayes.ts';
 
 export interface Clock {
   /** Current time as an ISO-8601 string (UTC, millisecond precision). */
@@ -88,6 +92,43 @@ export class DuplicateMessageError extends Error {
   }
 }
 
+/**
+ * The domain event a worker's change consumes (triage, routing): a marker written once in the change's own
+ * transaction, so a redelivered or duplicated message changes nothing twice. A second write throws
+ * DuplicateEventError.
+ */
+export interface ConsumedEvent {
+  readonly consumer: string;
+  readonly eventId: string;
+}
+
+export class DuplicateEventError extends Error {
+  constructor(consumer: string, eventId: string) {
+    super(`${consumer} already handled event ${eventId}`);
+    this.name = 'DuplicateEventError';
+  }
+}
+
+/**
+ * What automatic assignment claims in the change's transaction. Every save keeps agents' load counters (see
+ * core/agent-load.ts); with `withinCapacity` the new assignee's counter must stay within their capacity, or the
+ * save throws AgentUnavailableError. `roundRobin` moves the group's cursor from the agent it last chose, so two
+ * workers never hand the same turn out twice (ConcurrentModificationError when another moved it first).
+ */
+export interface AssignmentClaims {
+  readonly withinCapacity: boolean;
+  readonly roundRobin?:
+    | { readonly group: string; readonly from: string | null; readonly to: string }
+    | undefined;
+}
+
+export class AgentUnavailableError extends Error {
+  constructor(readonly agentId: string) {
+    super(`agent ${agentId} is at capacity`);
+    this.name = 'AgentUnavailableError';
+  }
+}
+
 export interface TicketStore {
   /** The tenant's next ticket number (an atomic counter). */
   nextNumber(tenantId: string): Promise<number>;
@@ -116,6 +157,8 @@ export interface TicketStore {
       readonly customer?: CustomerUpsert | undefined;
       readonly references?: TicketReferences | undefined;
       readonly inboundMessage?: InboundMessage | undefined;
+      readonly consumedEvent?: ConsumedEvent | undefined;
+      readonly assignment?: AssignmentClaims | undefined;
     },
   ): Promise<void>;
   /** Appends events that record something without changing the ticket (mail sent, bounced). Idempotent by id. */
@@ -147,13 +190,18 @@ export interface AgentStore {
   create(agent: Agent): Promise<void>;
   get(tenantId: string, id: string): Promise<Agent | null>;
   list(tenantId: string, page: PageRequest): Promise<Page<Agent>>;
-  /** Guarded by version; an email change moves the unique email claim in the same transaction. */
-  update(agent: Agent, previous: Agent): Promise<void>;
+  /**
+   * Guarded by version; an email change moves the unique email claim in the same transaction. Never writes
+   * `load` (ticket transactions keep it). `event` (the agent became able to take tickets) is written with it.
+   */
+  update(agent: Agent, previous: Agent, event?: AgentEvent | null): Promise<void>;
 }
 
 export interface GroupStore {
   create(group: Group): Promise<void>;
   get(tenantId: string, id: string): Promise<Group | null>;
+  /** Name, description and strategy only (routing's own bookkeeping on the group stays). */
+  update(group: Group): Promise<void>;
   /** Ids among `ids` that do not exist. */
   missing(tenantId: string, ids: readonly string[]): Promise<string[]>;
   list(tenantId: string, page: PageRequest): Promise<Page<Group>>;
@@ -194,6 +242,22 @@ export class IdempotencyConflictError extends Error {
     super('idempotency key already used');
     this.name = 'IdempotencyConflictError';
   }
+}
+
+/** The tenant's routing settings: where tickets go when neither their channel nor a rule chose a group. */
+export interface RoutingSettings {
+  readonly defaultGroup: string | null;
+}
+
+/** What routing reads: a group with its round-robin cursor, the group's agents, the group's queue. */
+export interface RoutingStore {
+  group(tenantId: string, groupId: string): Promise<{ group: Group; cursor: string | null } | null>;
+  /** The group's members (from the tenant's agents: one Query, at most a few pages). */
+  agentsOf(tenantId: string, groupId: string): Promise<Agent[]>;
+  /** Numbers of the oldest tickets waiting in the group's queue (unassigned, new or open). */
+  queued(tenantId: string, groupId: string, limit: number): Promise<number[]>;
+  settings(tenantId: string): Promise<RoutingSettings>;
+  putSettings(tenantId: string, settings: RoutingSettings): Promise<void>;
 }
 
 /** Support addresses: which tenant a recipient address belongs to. Addresses are unique across tenants. */
@@ -239,4 +303,54 @@ export interface EmailSettingsStore {
 /** Sends a decided mail (SES). Returns every Message-ID the mail is known by: ours and the provider's. */
 export interface Mailer {
   send(mail: OutboundMail): Promise<{ readonly messageIds: readonly string[] }>;
+}
+
+/** A tenant's macros (at most MAX_MACROS of them). */
+export interface MacroStore {
+  /** Throws DomainError('validation') when the tenant has MAX_MACROS already. */
+  create(macro: Macro): Promise<void>;
+  get(tenantId: string, id: string): Promise<Macro | null>;
+  /** All of the tenant's macros, ordered by name. */
+  list(tenantId: string): Promise<Macro[]>;
+  /** Guarded by version; throws ConcurrentModificationError when it is not `expectedVersion` (or is gone). */
+  update(macro: Macro, expectedVersion: number): Promise<void>;
+  /** False when there was no such macro. */
+  delete(tenantId: string, id: string): Promise<boolean>;
+}
+
+/** What a tenant's naive Bayes model was trained from (the weights themselves are never shown). */
+export interface TriageTrainingSummary {
+  /** Labelled examples the model learned from. */
+  readonly examples: number;
+  /** Examples per intent. */
+  readonly intents: Readonly<Record<string, number>>;
+  readonly trainedAt: string;
+}
+
+/** A tenant's triage settings as stored: its keywords per intent and the model trained from its tickets. */
+export interface StoredTriageSettings {
+  readonly keywords: Readonly<Record<string, readonly string[]>>;
+  readonly model: NaiveBayesModel | null;
+  /** Null exactly when `model` is. */
+  readonly training: TriageTrainingSummary | null;
+  readonly updatedAt: string;
+}
+
+export interface TriageSettingsStore {
+  /** Null when the tenant never saved triage settings (the defaults apply). */
+  get(tenantId: string): Promise<StoredTriageSettings | null>;
+  put(tenantId: string, settings: StoredTriageSettings): Promise<void>;
+}
+
+/** A tenant's automation rules (at most MAX_RULES of them). */
+export interface RuleStore {
+  /** Throws DomainError('conflict') when the id is taken. */
+  create(rule: Rule): Promise<void>;
+  get(tenantId: string, id: string): Promise<Rule | null>;
+  /** All of the tenant's rules (at most MAX_RULES), ordered by position, ties by id. */
+  list(tenantId: string): Promise<Rule[]>;
+  /** Guarded by version; throws ConcurrentModificationError when it is not `expectedVersion` (or is gone). */
+  update(rule: Rule, expectedVersion: number): Promise<void>;
+  /** False when there was no such rule. */
+  delete(tenantId: string, id: string): Promise<boolean>;
 }

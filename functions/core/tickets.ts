@@ -1,19 +1,21 @@
 import { DomainError } from './errors.ts';
 import { checkTransition, statusAfterComment } from './lifecycle.ts';
-import type {
-  Actor,
-  AttachmentMeta,
-  Channel,
-  CustomFieldValue,
-  EmailOrigin,
-  Priority,
-  RequesterRef,
-  Status,
-  Ticket,
-  TicketSummary,
-  TicketType,
-  TimelineEvent,
-  TimelineEventData,
+import {
+  type Actor,
+  type AttachmentMeta,
+  type Channel,
+  type CustomFieldValue,
+  type EmailOrigin,
+  PINNABLE_FIELDS,
+  type PinnableField,
+  type Priority,
+  type RequesterRef,
+  type Status,
+  type Ticket,
+  type TicketSummary,
+  type TicketType,
+  type TimelineEvent,
+  type TimelineEventData,
 } from './model.ts';
 
 /** Produces event ids that sort in the order they were made (ULIDs), so a timeline reads in order. */
@@ -128,6 +130,9 @@ export function openTicket(input: OpenTicketInput, opener: Actor, now: string, i
     participants: uniqueAddresses(input.participants ?? [], input.requester.email),
     mailbox: input.mailbox ?? null,
     spam: input.spam ?? false,
+    triage: null,
+    pinnedFields: [],
+    ruleBudget: null,
     createdAt: now,
     updatedAt: now,
     solvedAt: null,
@@ -280,8 +285,16 @@ export function applyPatch(
   }
 
   if (data.length === 0) return { ticket, events: [] };
+  if (actor.type === 'agent') next = { ...next, pinnedFields: pinned(ticket, next) };
   next = { ...next, updatedAt: now, version: ticket.version + 1 };
   return { ticket: next, events: eventsFor(next, actor, now, ids, data) };
+}
+
+/** The ticket's pinned fields plus those an agent just changed by hand. */
+function pinned(before: Ticket, after: Ticket): PinnableField[] {
+  const fields = new Set(before.pinnedFields);
+  for (const field of PINNABLE_FIELDS) if (before[field] !== after[field]) fields.add(field);
+  return PINNABLE_FIELDS.filter((field) => fields.has(field));
 }
 
 function sortKeys(record: Readonly<Record<string, unknown>>): Record<string, unknown> {
@@ -372,4 +385,20 @@ export function noteEvent(
   data: TimelineEventData,
 ): TimelineEvent {
   return eventsFor(ticket, actor, now, ids, [data])[0]!;
+}
+
+/**
+ * Several steps on one ticket (a macro's field changes and its reply; the rules that fired in one pass) as one
+ * change: one version step, so they save in one transaction. Each event keeps the ticket's state right after
+ * its own step, with the version the whole change writes.
+ */
+export function combineChanges(original: Ticket, steps: readonly Change[]): Change {
+  const events = steps.flatMap((step) => step.events);
+  if (events.length === 0) return { ticket: original, events: [] };
+  const last = steps.findLast((step) => step.events.length > 0)!.ticket;
+  const version = original.version + 1;
+  return {
+    ticket: { ...last, version },
+    events: events.map((event) => ({ ...event, ticket: { ...event.ticket, version } })),
+  };
 }

@@ -75,6 +75,7 @@ const CONTRACTS: Record<string, OperationContract> = {
   createGroup: { body: api.CreateGroupBody, response: api.GroupResponse, status: 201 },
   listGroups: { query: api.PageQuery, response: api.GroupPage, status: 200 },
   getGroup: { response: api.GroupResponse, status: 200 },
+  updateGroup: { body: api.UpdateGroupBody, response: api.GroupResponse, status: 200 },
   createCustomField: { body: api.CreateCustomFieldBody, response: api.CustomFieldResponse, status: 201 },
   listCustomFields: { response: api.CustomFieldList, status: 200 },
   createMailbox: {
@@ -87,12 +88,74 @@ const CONTRACTS: Record<string, OperationContract> = {
   listMailboxes: { response: api.MailboxList, status: 200 },
   removeMailbox: { status: 204, description: 'Mail to the address is dropped from now on (logged).' },
   getEmailSettings: { response: api.EmailSettingsBody, status: 200 },
+  getRoutingSettings: { response: api.RoutingSettingsBody, status: 200 },
+  putRoutingSettings: { body: api.RoutingSettingsBody, response: api.RoutingSettingsBody, status: 200 },
   putEmailSettings: {
     body: api.EmailSettingsBody,
     response: api.EmailSettingsBody,
     status: 200,
     description:
       'The acknowledgement sent to the requester of a new email ticket (never to automatic mail). Replies carry Auto-Submitted: auto-replied.',
+  },
+  getTriageSettings: {
+    response: api.TriageSettingsResponse,
+    status: 200,
+    description:
+      'The keywords per intent that triage matches (the default multilingual set until the tenant saves its own) and a summary of its trained model.',
+  },
+  putTriageSettings: {
+    body: api.TriageSettingsBody,
+    response: api.TriageSettingsResponse,
+    status: 200,
+    description:
+      'Replaces the keywords. With `examples`, trains a naive Bayes model from them (features seen rarely are pruned when the model would not fit the settings item); `examples: []` removes the model; without `examples` the model is kept.',
+  },
+  createRule: {
+    body: api.RuleBody,
+    response: api.RuleResponse,
+    status: 201,
+    description:
+      'Rules run after every ticket update, in position order, each seeing what the rules before it changed (Zendesk triggers). Fields an agent set by hand are never changed by a rule. A ticket takes at most 20 rule firings per hour: past that its rules stop (a `rules_halted` event) until the hour is over. Bad fields or operators are a 400; undeclared custom fields and unknown groups, agents or macros a 422.',
+  },
+  listRules: { response: api.RuleList, status: 200 },
+  getRule: { response: api.RuleResponse, status: 200 },
+  updateRule: {
+    body: api.RuleBody,
+    response: api.RuleResponse,
+    status: 200,
+    description:
+      'Replaces the rule whole (without `position` it keeps its place). Send `If-Match: "<version>"` to replace only the version you read (412 otherwise).',
+  },
+  deleteRule: { status: 204 },
+  testRule: {
+    body: api.TestRuleBody,
+    response: api.RuleTestResponse,
+    status: 200,
+    description:
+      'Called as `POST /v1/rules/{id}:test` (any other suffix is a 404). Whether the rule matches the ticket now, each condition with the value it read, and what its actions would change; inactive rules can be tried too. Nothing is written: the ticket keeps its version.',
+  },
+  createMacro: {
+    body: api.MacroBody,
+    response: api.MacroResponse,
+    status: 201,
+    description:
+      'A canned reply (public, or an internal note) and field changes, applied to a ticket together. Unknown placeholders and bad fields are a 400; undeclared custom fields and unknown groups or agents a 422. At most 500 macros per tenant.',
+  },
+  listMacros: { query: api.MacroListQuery, response: api.MacroList, status: 200, description: 'By name.' },
+  getMacro: { response: api.MacroResponse, status: 200 },
+  updateMacro: {
+    body: api.MacroBody,
+    response: api.MacroResponse,
+    status: 200,
+    description:
+      'Replaces the macro whole. Send `If-Match: "<version>"` to replace only the version you read (412 otherwise).',
+  },
+  deleteMacro: { status: 204 },
+  applyMacro: {
+    response: api.AppliedMacroResponse,
+    status: 200,
+    description:
+      'Called as `POST /v1/tickets/{number}/macros/{id}:apply` (`{macroAction}` is `<macro id>:apply`; any other suffix is a 404). The field changes, then the reply rendered against the changed ticket, then a `macro_applied` event, all in one change: the ticket takes one version step. Fields the macro changes count as set by hand by the agent. An inactive macro is a 409, a closed ticket a 422. Honours `If-Match` as PATCH does; the response carries the ticket’s ETag.',
   },
 };
 

@@ -12,10 +12,19 @@ import {
   EmailSettingsBody,
   IdParam,
   ListTicketsQuery,
+  MacroActionParam,
+  MacroBody,
+  MacroListQuery,
   MailboxParam,
   PageQuery,
+  RoutingSettingsBody,
+  RuleActionParam,
+  RuleBody,
+  TestRuleBody,
   TicketNumberParam,
+  TriageSettingsBody,
   UpdateAgentBody,
+  UpdateGroupBody,
   UpdateTicketBody,
 } from '../contracts/api.ts';
 import type { Caller } from '../core/caller.ts';
@@ -215,6 +224,12 @@ export function makeOperations(useCases: UseCases, info: { version: string }): R
       return json(200, withoutTenant(await useCases.getGroup(tenant(request), id)));
     },
 
+    updateGroup: async (request) => {
+      const { id } = request.params(IdParam);
+      const patch = request.json(UpdateGroupBody);
+      return json(200, withoutTenant(await useCases.updateGroup(tenant(request), id, patch)));
+    },
+
     createCustomField: async (request) =>
       json(201, await useCases.createCustomField(tenant(request), request.json(CreateCustomFieldBody))),
 
@@ -237,7 +252,111 @@ export function makeOperations(useCases: UseCases, info: { version: string }): R
     putEmailSettings: async (request) =>
       json(200, await useCases.putEmailSettings(tenant(request), request.json(EmailSettingsBody))),
 
+    getRoutingSettings: async (request) => json(200, await useCases.getRoutingSettings(tenant(request))),
+
+    putRoutingSettings: async (request) =>
+      json(200, await useCases.putRoutingSettings(tenant(request), request.json(RoutingSettingsBody))),
+
+    getTriageSettings: async (request) => json(200, await useCases.getTriageSettings(tenant(request))),
+
+    putTriageSettings: async (request) =>
+      json(200, await useCases.putTriageSettings(tenant(request), request.json(TriageSettingsBody))),
+
     listCustomFields: async (request) =>
       json(200, { items: await useCases.listCustomFields(tenant(request)) }),
+
+    createRule: async (request) => {
+      const rule = await useCases.createRule(tenant(request), request.json(RuleBody));
+      return json(201, withoutTenant(rule), { location: `/v1/rules/${rule.id}`, etag: `"${rule.version}"` });
+    },
+
+    listRules: async (request) =>
+      json(200, { items: (await useCases.listRules(tenant(request))).map(withoutTenant) }),
+
+    getRule: async (request) => {
+      const { id } = request.params(IdParam);
+      const rule = await useCases.getRule(tenant(request), id);
+      return json(200, withoutTenant(rule), { etag: `"${rule.version}"` });
+    },
+
+    updateRule: async (request) => {
+      const { id } = request.params(IdParam);
+      const ifMatch = ifMatchOf(request);
+      const rule = await useCases.updateRule(tenant(request), id, request.json(RuleBody), ifMatch);
+      return json(200, withoutTenant(rule), { etag: `"${rule.version}"` });
+    },
+
+    deleteRule: async (request) => {
+      const { id } = request.params(IdParam);
+      await useCases.deleteRule(tenant(request), id);
+      return { statusCode: 204 };
+    },
+
+    testRule: async (request) => {
+      // The route is `POST /v1/rules/{id}`; the only action on a rule is `<id>:test`.
+      const { id: segment } = request.params(RuleActionParam);
+      const match = /^([A-Za-z0-9_-]{1,100}):test$/.exec(segment);
+      if (!match) {
+        throw new HttpProblem(
+          'not-found',
+          `POST /v1/rules/${segment} is no action; a dry run is POST /v1/rules/{id}:test`,
+        );
+      }
+      return json(200, await useCases.testRule(tenant(request), match[1]!, request.json(TestRuleBody)));
+    },
+
+    createMacro: async (request) => {
+      const macro = await useCases.createMacro(tenant(request), request.json(MacroBody));
+      return json(201, withoutTenant(macro), {
+        location: `/v1/macros/${macro.id}`,
+        etag: `"${macro.version}"`,
+      });
+    },
+
+    listMacros: async (request) => {
+      const macros = await useCases.listMacros(tenant(request), request.query(MacroListQuery));
+      return json(200, { items: macros.map(withoutTenant) });
+    },
+
+    getMacro: async (request) => {
+      const { id } = request.params(IdParam);
+      const macro = await useCases.getMacro(tenant(request), id);
+      return json(200, withoutTenant(macro), { etag: `"${macro.version}"` });
+    },
+
+    updateMacro: async (request) => {
+      const { id } = request.params(IdParam);
+      const ifMatch = ifMatchOf(request);
+      const macro = await useCases.updateMacro(tenant(request), id, request.json(MacroBody), ifMatch);
+      return json(200, withoutTenant(macro), { etag: `"${macro.version}"` });
+    },
+
+    deleteMacro: async (request) => {
+      const { id } = request.params(IdParam);
+      await useCases.deleteMacro(tenant(request), id);
+      return { statusCode: 204 };
+    },
+
+    applyMacro: async (request) => {
+      // The route is `POST /v1/tickets/{number}/macros/{macroAction}`; the only action is `<id>:apply`.
+      const { number, macroAction } = request.params(MacroActionParam);
+      const match = /^([A-Za-z0-9_-]{1,100}):apply$/.exec(macroAction);
+      if (!match) {
+        throw new HttpProblem(
+          'not-found',
+          `POST /v1/tickets/${number}/macros/${macroAction} is no action; apply a macro with POST /v1/tickets/{number}/macros/{id}:apply`,
+        );
+      }
+      const ifMatch = ifMatchOf(request);
+      const result = await useCases.applyMacro(tenant(request), number, match[1]!, ifMatch);
+      return json(
+        200,
+        {
+          ticket: withoutTenant(result.ticket),
+          comment: result.comment && eventJson(result.comment),
+        },
+        ticketHeaders(result.ticket),
+      );
+    },
   };
 }

@@ -17,6 +17,10 @@ const DEPLOYMENTS = [
     name: 'with mail domains (receipt rule set and its activation)',
     context: { 'deskless:mailDomains': 'support.example.com', 'deskless:replaceActiveRuleSet': 'true' },
   },
+  {
+    name: 'with Bedrock triage through a cross-region inference profile',
+    context: { 'deskless:bedrockModelId': 'us.amazon.nova-lite-v1:0' },
+  },
 ];
 
 describe.each(DEPLOYMENTS)('cdk-nag AwsSolutions, $name', ({ context }) => {

@@ -4,9 +4,11 @@
  * not the storage.
  */
 
+import { agentLoadChanges } from '../../functions/core/agent-load.ts';
 import { organizationOf } from '../../functions/core/customers.ts';
 import { DEFAULT_EMAIL_SETTINGS, type EmailSettings } from '../../functions/core/email/outbound.ts';
 import { ConcurrentModificationError, DomainError } from '../../functions/core/errors.ts';
+import { MAX_MACROS, type Macro } from '../../functions/core/macros/macro.ts';
 import type {
   Agent,
   ApiKey,
@@ -20,12 +22,14 @@ import type {
 } from '../../functions/core/model.ts';
 import {
   type AgentStore,
+  AgentUnavailableError,
   type ApiKeyStore,
   type BlobStore,
   type Clock,
   type CustomerStore,
   type CustomerUpsert,
   type CustomFieldStore,
+  DuplicateEventError,
   DuplicateMessageError,
   type EmailSettingsStore,
   type GroupStore,
@@ -34,16 +38,23 @@ import {
   type IdempotencyStore,
   type Ids,
   type InboundMessage,
+  type MacroStore,
   type MailboxStore,
   type MessageStore,
   type PageRequest,
+  type RoutingSettings,
+  type RoutingStore,
+  type RuleStore,
   type Secrets,
   type SenderRateLimiter,
+  type StoredTriageSettings,
   type TenantStore,
   type TicketFilter,
   type TicketReferences,
   type TicketStore,
+  type TriageSettingsStore,
 } from '../../functions/core/ports.ts';
+import { byPosition, MAX_RULES, type Rule } from '../../functions/core/rules/rule.ts';
 import type { Change } from '../../functions/core/tickets.ts';
 import type { Ports } from '../../functions/core/use-cases/index.ts';
 
@@ -85,6 +96,43 @@ export class MemoryTicketStore implements TicketStore {
     if (this.messages.has(key)) throw new DuplicateMessageError(message.messageId);
     this.messages.set(key, number);
   }
+  /** Events marked handled by workers (`consumer#eventId`). */
+  readonly consumed = new Set<string>();
+  /** Round-robin cursors by `${tenant}#${group}`, as the group items hold them. */
+  readonly cursors = new Map<string, string>();
+  /** The agents whose load counters saves keep (memoryPorts wires the agent store's map in). */
+  agents = new Map<string, Agent>();
+
+  /** The same guards the DynamoDB store puts in its transaction: load within capacity, the cursor's turn. */
+  private claim(change: Change, options: Parameters<TicketStore['save']>[2]) {
+    const { tenantId } = change.ticket;
+    const consumed = options?.consumedEvent;
+    const marker = consumed && `${tenantId}#${consumed.consumer}#${consumed.eventId}`;
+    if (marker && this.consumed.has(marker)) {
+      throw new DuplicateEventError(consumed.consumer, consumed.eventId);
+    }
+    const loads = agentLoadChanges(change);
+    for (const [agentId, delta] of loads) {
+      const agent = this.agents.get(`${tenantId}#${agentId}`);
+      if (!agent) continue;
+      if (delta > 0 && options?.assignment?.withinCapacity && agent.load >= agent.capacity) {
+        throw new AgentUnavailableError(agentId);
+      }
+    }
+    const turn = options?.assignment?.roundRobin;
+    if (turn && (this.cursors.get(`${tenantId}#${turn.group}`) ?? null) !== turn.from) {
+      throw new ConcurrentModificationError(`round robin of group ${turn.group}`);
+    }
+    return () => {
+      if (marker) this.consumed.add(marker);
+      for (const [agentId, delta] of loads) {
+        const agent = this.agents.get(`${tenantId}#${agentId}`);
+        if (agent) this.agents.set(`${tenantId}#${agentId}`, { ...agent, load: agent.load + delta });
+      }
+      if (turn) this.cursors.set(`${tenantId}#${turn.group}`, turn.to);
+    };
+  }
+
   /** Set to make the next write lose a race, as a concurrent writer would. */
   failNextWrite = 0;
   /** Answers whether a referenced group or agent exists (the DynamoDB store checks in its transaction). */
@@ -180,10 +228,12 @@ export class MemoryTicketStore implements TicketStore {
     }
     this.checkReferences(change.ticket.tenantId, options.references);
     this.checkVersion(change, expectedVersion);
+    const commit = this.claim(change, options);
     this.recordInbound(change.ticket.tenantId, change.ticket.number, options.inboundMessage);
     if (options.customer)
       this.upsertCustomer(change.ticket.tenantId, options.customer, change.ticket.updatedAt);
     this.apply(change);
+    commit();
   }
 
   async event(tenantId: string, number: number, eventId: string) {
@@ -292,6 +342,9 @@ export class MemoryGroupStore implements GroupStore {
   async get(tenantId: string, id: string) {
     return this.groups.get(`${tenantId}#${id}`) ?? null;
   }
+  async update(group: Group) {
+    this.groups.set(`${group.tenantId}#${group.id}`, group);
+  }
   async missing(tenantId: string, ids: readonly string[]) {
     return ids.filter((id) => !this.groups.has(`${tenantId}#${id}`));
   }
@@ -368,6 +421,7 @@ export function memoryPorts() {
   const clock = new FakeClock();
   const agents = new MemoryAgentStore();
   const groups = new MemoryGroupStore();
+  tickets.agents = agents.agents;
   tickets.exists = (kind, tenantId, id) =>
     kind === 'group' ? groups.groups.has(`${tenantId}#${id}`) : agents.agents.has(`${tenantId}#${id}`);
   const ports = {
@@ -381,6 +435,10 @@ export function memoryPorts() {
     idempotency: new MemoryIdempotencyStore(tickets),
     mailboxes: new MemoryMailboxStore(),
     emailSettings: new MemoryEmailSettingsStore(),
+    macros: new MemoryMacroStore(),
+    triageSettings: new MemoryTriageSettingsStore(),
+    rules: new MemoryRuleStore(),
+    routing: new MemoryRoutingStore(tickets, agents, groups),
     secrets: fakeSecrets,
     clock,
     ids: sequentialIds(),
@@ -455,5 +513,118 @@ export class MemoryEmailSettingsStore implements EmailSettingsStore {
   }
   async put(tenantId: string, settings: EmailSettings) {
     this.settings.set(tenantId, settings);
+  }
+}
+
+export class MemoryMacroStore implements MacroStore {
+  readonly macros = new Map<string, Macro>();
+  private key = (tenantId: string, id: string) => `${tenantId}#${id}`;
+  async create(macro: Macro) {
+    if ((await this.list(macro.tenantId)).length >= MAX_MACROS) {
+      throw new DomainError('validation', `a tenant has at most ${MAX_MACROS} macros; delete one first`);
+    }
+    if (this.macros.has(this.key(macro.tenantId, macro.id))) throw new ConcurrentModificationError('macro');
+    this.macros.set(this.key(macro.tenantId, macro.id), macro);
+  }
+  async get(tenantId: string, id: string) {
+    return this.macros.get(this.key(tenantId, id)) ?? null;
+  }
+  async list(tenantId: string) {
+    return [...this.macros.values()]
+      .filter((m) => m.tenantId === tenantId)
+      .sort(
+        (a, b) => a.name.localeCompare(b.name, 'en', { sensitivity: 'base' }) || a.id.localeCompare(b.id),
+      );
+  }
+  async update(macro: Macro, expectedVersion: number) {
+    if ((await this.get(macro.tenantId, macro.id))?.version !== expectedVersion) {
+      throw new ConcurrentModificationError(`macro ${macro.id}`);
+    }
+    this.macros.set(this.key(macro.tenantId, macro.id), macro);
+  }
+  async delete(tenantId: string, id: string) {
+    return this.macros.delete(this.key(tenantId, id));
+  }
+}
+
+export class MemoryTriageSettingsStore implements TriageSettingsStore {
+  /** As stored: a JSON copy, so a caller's later change to its objects cannot reach the store. */
+  readonly settings = new Map<string, string>();
+  async get(tenantId: string) {
+    const stored = this.settings.get(tenantId);
+    return stored === undefined ? null : (JSON.parse(stored) as StoredTriageSettings);
+  }
+  async put(tenantId: string, settings: StoredTriageSettings) {
+    this.settings.set(tenantId, JSON.stringify(settings));
+  }
+}
+
+export class MemoryRuleStore implements RuleStore {
+  readonly rules = new Map<string, Rule>();
+  private key = (tenantId: string, id: string) => `${tenantId}#${id}`;
+  async create(rule: Rule) {
+    if ([...this.rules.values()].filter((r) => r.tenantId === rule.tenantId).length >= MAX_RULES) {
+      throw new DomainError('validation', `a tenant has at most ${MAX_RULES} rules; delete one first`);
+    }
+    if (this.rules.has(this.key(rule.tenantId, rule.id))) throw new DomainError('conflict', 'rule exists');
+    this.rules.set(this.key(rule.tenantId, rule.id), structuredClone(rule));
+  }
+  async get(tenantId: string, id: string) {
+    const rule = this.rules.get(this.key(tenantId, id));
+    return rule ? structuredClone(rule) : null;
+  }
+  async list(tenantId: string) {
+    return [...this.rules.values()]
+      .filter((r) => r.tenantId === tenantId)
+      .sort(byPosition)
+      .slice(0, MAX_RULES)
+      .map((r) => structuredClone(r));
+  }
+  async update(rule: Rule, expectedVersion: number) {
+    if (this.rules.get(this.key(rule.tenantId, rule.id))?.version !== expectedVersion) {
+      throw new ConcurrentModificationError(`rule ${rule.id}`);
+    }
+    this.rules.set(this.key(rule.tenantId, rule.id), structuredClone(rule));
+  }
+  async delete(tenantId: string, id: string) {
+    return this.rules.delete(this.key(tenantId, id));
+  }
+}
+
+export class MemoryRoutingStore implements RoutingStore {
+  readonly settingsByTenant = new Map<string, RoutingSettings>();
+  constructor(
+    private readonly tickets: MemoryTicketStore,
+    private readonly agents: MemoryAgentStore,
+    private readonly groups: MemoryGroupStore,
+  ) {}
+  async group(tenantId: string, groupId: string) {
+    const group = await this.groups.get(tenantId, groupId);
+    return group ? { group, cursor: this.tickets.cursors.get(`${tenantId}#${groupId}`) ?? null } : null;
+  }
+  async agentsOf(tenantId: string, groupId: string) {
+    return [...this.agents.agents.values()].filter(
+      (a) => a.tenantId === tenantId && a.groups.includes(groupId),
+    );
+  }
+  async queued(tenantId: string, groupId: string, limit: number) {
+    return [...this.tickets.tickets.values()]
+      .filter(
+        (t) =>
+          t.tenantId === tenantId &&
+          t.group === groupId &&
+          t.assignee === null &&
+          !t.spam &&
+          (t.status === 'new' || t.status === 'open'),
+      )
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.number - b.number)
+      .slice(0, limit)
+      .map((t) => t.number);
+  }
+  async settings(tenantId: string) {
+    return this.settingsByTenant.get(tenantId) ?? { defaultGroup: null };
+  }
+  async putSettings(tenantId: string, settings: RoutingSettings) {
+    this.settingsByTenant.set(tenantId, settings);
   }
 }

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { AgentEvent } from '../../core/agent-events.ts';
 import { ConcurrentModificationError, DomainError } from '../../core/errors.ts';
 import type { Agent, CustomFieldDefinition, Group, Page } from '../../core/model.ts';
 import type { AgentStore, CustomFieldStore, GroupStore, PageRequest } from '../../core/ports.ts';
@@ -8,6 +9,12 @@ import type { TableNames } from './client.ts';
 import { queryCollection, queryWholeCollection } from './collection.ts';
 import { keys } from './keys.ts';
 import { type TransactItem, transact, withoutStorageAttributes } from './transactions.ts';
+
+/** Agents stored before routing existed have no load counter or working hours. */
+function agentFromItem(item: Record<string, unknown>): Agent {
+  const agent = withoutStorageAttributes<Agent>(item);
+  return { ...agent, load: agent.load ?? 0, workingHours: agent.workingHours ?? null };
+}
 
 function emailClaim(table: string, agent: Agent): TransactItem {
   return {
@@ -55,22 +62,48 @@ export class DynamoDbAgentStore implements AgentStore {
     const result = await this.client.send(
       new GetCommand({ TableName: this.tables.main, Key: keys.agent(tenantId, id), ConsistentRead: true }),
     );
-    return result.Item ? withoutStorageAttributes<Agent>(result.Item) : null;
+    return result.Item ? agentFromItem(result.Item) : null;
   }
 
-  list(tenantId: string, page: PageRequest): Promise<Page<Agent>> {
-    return queryCollection<Agent>(this.client, this.tables.main, keys.agentsPk(tenantId), 'AGT#', page);
+  async list(tenantId: string, page: PageRequest): Promise<Page<Agent>> {
+    const result = await queryCollection<Record<string, unknown>>(
+      this.client,
+      this.tables.main,
+      keys.agentsPk(tenantId),
+      'AGT#',
+      page,
+    );
+    return { ...result, items: result.items.map(agentFromItem) };
   }
 
-  async update(agent: Agent, previous: Agent): Promise<void> {
+  async update(agent: Agent, previous: Agent, event?: AgentEvent | null): Promise<void> {
     const table = this.tables.main;
+    // SET of the editable fields only: `load` is kept by ticket transactions and must never be written back.
+    const editable = {
+      name: agent.name,
+      email: agent.email,
+      role: agent.role,
+      groups: agent.groups,
+      skills: agent.skills,
+      capacity: agent.capacity,
+      status: agent.status,
+      workingHours: agent.workingHours,
+      updatedAt: agent.updatedAt,
+      version: agent.version,
+    };
+    const names = Object.fromEntries(Object.keys(editable).map((field) => [`#${field}`, field]));
+    const values = Object.fromEntries(Object.entries(editable).map(([field, value]) => [`:${field}`, value]));
     const items: TransactItem[] = [
       {
-        Put: {
+        Update: {
           TableName: table,
-          Item: { ...keys.agent(agent.tenantId, agent.id), entity: 'agent', ...agent },
-          ConditionExpression: 'version = :expected',
-          ExpressionAttributeValues: { ':expected': previous.version },
+          Key: keys.agent(agent.tenantId, agent.id),
+          UpdateExpression: `SET ${Object.keys(editable)
+            .map((field) => `#${field} = :${field}`)
+            .join(', ')}`,
+          ConditionExpression: '#version = :expected',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ...values, ':expected': previous.version },
         },
       },
     ];
@@ -78,6 +111,20 @@ export class DynamoDbAgentStore implements AgentStore {
     if (emailChanged) {
       items.push(emailClaim(table, agent), {
         Delete: { TableName: table, Key: keys.agentEmail(previous.tenantId, previous.email) },
+      });
+    }
+    if (event) {
+      items.push({
+        Put: {
+          TableName: table,
+          Item: {
+            ...keys.agentEvent(agent.tenantId, event.id),
+            entity: 'agent-event',
+            ...event,
+            // Only the outbox needs it: gone after a week.
+            expiresAt: Math.floor(Date.parse(event.at) / 1000) + 7 * 24 * 3600,
+          },
+        },
       });
     }
     try {
@@ -94,6 +141,12 @@ export class DynamoDbAgentStore implements AgentStore {
       throw error;
     }
   }
+}
+
+/** The round-robin cursor is routing's bookkeeping, not part of the group; older groups assign manually. */
+export function groupFromItem(item: Record<string, unknown>): Group {
+  const group = withoutStorageAttributes<Group>(item, ['roundRobinCursor']);
+  return { ...group, assignment: group.assignment ?? 'manual' };
 }
 
 export class DynamoDbGroupStore implements GroupStore {
@@ -116,7 +169,24 @@ export class DynamoDbGroupStore implements GroupStore {
     const result = await this.client.send(
       new GetCommand({ TableName: this.tables.main, Key: keys.group(tenantId, id) }),
     );
-    return result.Item ? withoutStorageAttributes<Group>(result.Item) : null;
+    return result.Item ? groupFromItem(result.Item) : null;
+  }
+
+  async update(group: Group): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tables.main,
+        Key: keys.group(group.tenantId, group.id),
+        UpdateExpression: 'SET #name = :name, description = :description, assignment = :assignment',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#name': 'name' },
+        ExpressionAttributeValues: {
+          ':name': group.name,
+          ':description': group.description,
+          ':assignment': group.assignment,
+        },
+      }),
+    );
   }
 
   async missing(tenantId: string, ids: readonly string[]): Promise<string[]> {
@@ -129,8 +199,15 @@ export class DynamoDbGroupStore implements GroupStore {
     return unique.filter((id) => !found.has(id));
   }
 
-  list(tenantId: string, page: PageRequest): Promise<Page<Group>> {
-    return queryCollection<Group>(this.client, this.tables.main, keys.groupsPk(tenantId), 'GRP#', page);
+  async list(tenantId: string, page: PageRequest): Promise<Page<Group>> {
+    const result = await queryCollection<Record<string, unknown>>(
+      this.client,
+      this.tables.main,
+      keys.groupsPk(tenantId),
+      'GRP#',
+      page,
+    );
+    return { ...result, items: result.items.map(groupFromItem) };
   }
 }
 

@@ -24,11 +24,18 @@ export const keys = {
   }),
   agentsPk: (tenantId: string) => `${t(tenantId)}#AGENTS`,
   agent: (tenantId: string, id: string) => ({ pk: `${t(tenantId)}#AGENTS`, sk: `AGT#${id}` }),
+  /** Outbox items of agent events (see core/agent-events.ts), beside the agents. */
+  agentEvent: (tenantId: string, eventId: string) => ({
+    pk: `${t(tenantId)}#AGENTS`,
+    sk: `${EVENT_PREFIX}${eventId}`,
+  }),
   agentEmail: (tenantId: string, email: string) => ({ pk: `${t(tenantId)}#AGTEMAIL#${email}`, sk: 'UNIQUE' }),
   groupsPk: (tenantId: string) => `${t(tenantId)}#GROUPS`,
   group: (tenantId: string, id: string) => ({ pk: `${t(tenantId)}#GROUPS`, sk: `GRP#${id}` }),
   settingsPk: (tenantId: string) => `${t(tenantId)}#SETTINGS`,
   customField: (tenantId: string, key: string) => ({ pk: `${t(tenantId)}#SETTINGS`, sk: `CF#${key}` }),
+  /** The tenant's triage keywords and trained model, one item beside its other settings. */
+  triageSettings: (tenantId: string) => ({ pk: `${t(tenantId)}#SETTINGS`, sk: 'TRIAGE' }),
   apiKeysPk: (tenantId: string) => `${t(tenantId)}#APIKEYS`,
   apiKey: (tenantId: string, id: string) => ({ pk: `${t(tenantId)}#APIKEYS`, sk: `KEY#${id}` }),
   /** Global, not tenant-prefixed: the authorizer learns the tenant from it. */
@@ -49,6 +56,19 @@ export const keys = {
   }),
   senderBucket: (tenantId: string, sender: string) => ({ pk: `${t(tenantId)}#RATE#${sender}`, sk: 'BUCKET' }),
   heldCounter: (tenantId: string, day: string) => ({ pk: `${t(tenantId)}#HELD#${day.slice(0, 7)}`, sk: day }),
+  /** A worker's marker that it handled a domain event (exactly-once effects under redelivery). */
+  consumedEvent: (tenantId: string, consumer: string, eventId: string) => ({
+    pk: `${t(tenantId)}#DONE#${consumer}#${eventId}`,
+    sk: 'DONE',
+  }),
+  macrosPk: (tenantId: string) => `${t(tenantId)}#MACROS`,
+  macro: (tenantId: string, id: string) => ({ pk: `${t(tenantId)}#MACROS`, sk: `MAC#${id}` }),
+  /** How many macros the tenant has, kept by the same transactions that create and delete them. */
+  macroCount: (tenantId: string) => ({ pk: `${t(tenantId)}#MACROS`, sk: 'COUNT' }),
+  rulesPk: (tenantId: string) => `${t(tenantId)}#RULES`,
+  rule: (tenantId: string, id: string) => ({ pk: `${t(tenantId)}#RULES`, sk: `RUL#${id}` }),
+  /** How many rules the tenant has, kept by the same transactions that create and delete them. */
+  ruleCount: (tenantId: string) => ({ pk: `${t(tenantId)}#RULES`, sk: 'COUNT' }),
 };
 
 /** Partition keys of the ticket view indexes (see topology.ts). */
@@ -58,6 +78,8 @@ export const views = {
   group: (tenantId: string, group: string) => `${t(tenantId)}#G#${group}`,
   assignee: (tenantId: string, assignee: string) => `${t(tenantId)}#A#${assignee}`,
   requester: (tenantId: string, customerId: string) => `${t(tenantId)}#REQ#${customerId}`,
+  /** A group's queue: its unassigned tickets that want an agent (new or open), oldest first. */
+  queue: (tenantId: string, group: string) => `${t(tenantId)}#Q#${group}`,
 };
 
 /** Descending sort puts the highest rank first: new, open, pending, on hold, solved, closed. */

@@ -11,6 +11,8 @@ const VIEW_ATTRIBUTES = [
   'viewGroup',
   'viewAssignee',
   'viewRequester',
+  'viewQueue',
+  'queuedAt',
   'activity',
   'statusActivity',
 ];
@@ -30,10 +32,19 @@ export function ticketItem(ticket: Ticket): Record<string, unknown> {
     viewGroup: ticket.group && !ticket.spam ? views.group(ticket.tenantId, ticket.group) : undefined,
     viewAssignee:
       ticket.assignee && !ticket.spam ? views.assignee(ticket.tenantId, ticket.assignee) : undefined,
+    // Sparse: only tickets waiting for an agent are in their group's queue, oldest first.
+    viewQueue: inQueue(ticket) ? views.queue(ticket.tenantId, ticket.group!) : undefined,
+    queuedAt: inQueue(ticket) ? `${ticket.createdAt}#${String(ticket.number).padStart(10, '0')}` : undefined,
     activity: act,
     statusActivity: `${statusRankPrefix(ticket.status)}${act}`,
   };
 }
+
+const inQueue = (ticket: Ticket) =>
+  ticket.group !== null &&
+  ticket.assignee === null &&
+  !ticket.spam &&
+  (ticket.status === 'new' || ticket.status === 'open');
 
 export function ticketFromItem(item: Record<string, unknown>): Ticket {
   const ticket = withoutStorageAttributes<Ticket>(item, VIEW_ATTRIBUTES);
@@ -43,6 +54,9 @@ export function ticketFromItem(item: Record<string, unknown>): Ticket {
     participants: ticket.participants ?? [],
     mailbox: ticket.mailbox ?? null,
     spam: ticket.spam ?? false,
+    triage: ticket.triage ?? null,
+    pinnedFields: ticket.pinnedFields ?? [],
+    ruleBudget: ticket.ruleBudget ?? null,
   };
 }
 

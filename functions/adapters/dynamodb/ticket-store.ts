@@ -5,9 +5,14 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { agentLoadChanges } from '../../core/agent-load.ts';
 import { ConcurrentModificationError, DomainError } from '../../core/errors.ts';
 import type { Page, Ticket, TimelineEvent } from '../../core/model.ts';
 import {
+  AgentUnavailableError,
+  type AssignmentClaims,
+  type ConsumedEvent,
+  DuplicateEventError,
   DuplicateMessageError,
   IdempotencyConflictError,
   type InboundMessage,
@@ -42,44 +47,151 @@ function putTicket(table: string, ticket: Ticket, expectedVersion: number | null
 }
 
 /**
- * Existence checks of the group and agent a change points at, as ConditionChecks of the change's own
- * transaction: a reference to something that does not exist costs no extra read, and cannot race a delete.
+ * Existence checks of the group and agent a change points at, as conditions of the change's own transaction: a
+ * reference to something that does not exist costs no extra read, and cannot race a delete. The assignee's check
+ * rides on its load counter update when the change moves that counter (one item appears once per transaction).
  */
-function referenceChecks(table: string, tenantId: string, references: TicketReferences | undefined) {
-  const checks: { field: 'group' | 'assignee'; id: string; item: TransactItem }[] = [];
-  const add = (field: 'group' | 'assignee', id: string | undefined, key: Record<string, string>) => {
-    if (id)
-      checks.push({
-        field,
-        id,
-        item: { ConditionCheck: { TableName: table, Key: key, ConditionExpression: 'attribute_exists(pk)' } },
-      });
-  };
-  add('group', references?.group, keys.group(tenantId, references?.group ?? ''));
-  add('assignee', references?.assignee, keys.agent(tenantId, references?.assignee ?? ''));
-  return checks;
+interface Guard {
+  readonly item: TransactItem;
+  /** Turns the item's failed condition into the error the caller sees. */
+  readonly failure: () => Error;
 }
 
-/** Runs a ticket transaction whose reference checks come last, turning their failures into field errors. */
-async function transactWithReferences(
+function missingReference(field: 'group' | 'assignee', id: string) {
+  const what = field === 'group' ? 'group' : 'agent';
+  return new DomainError('validation', `${what} ${id} does not exist`, [
+    { path: field, message: `${id} does not exist` },
+  ]);
+}
+
+function guards(
+  table: string,
+  change: Change,
+  references: TicketReferences | undefined,
+  assignment: AssignmentClaims | undefined,
+): Guard[] {
+  const tenantId = change.ticket.tenantId;
+  const result: Guard[] = [];
+  const turn = assignment?.roundRobin;
+  // The round-robin cursor update touches the group item too, and proves it exists (an item once per transaction).
+  if (references?.group && references.group !== turn?.group) {
+    const id = references.group;
+    result.push({
+      item: {
+        ConditionCheck: {
+          TableName: table,
+          Key: keys.group(tenantId, id),
+          ConditionExpression: 'attribute_exists(pk)',
+        },
+      },
+      failure: () => missingReference('group', id),
+    });
+  }
+  const loads = agentLoadChanges(change);
+  for (const [agentId, delta] of loads) {
+    const guarded = delta > 0 && assignment?.withinCapacity === true;
+    result.push({
+      item: {
+        Update: {
+          TableName: table,
+          Key: keys.agent(tenantId, agentId),
+          UpdateExpression: 'ADD #load :delta',
+          ConditionExpression: guarded
+            ? 'attribute_exists(pk) AND (attribute_not_exists(#load) OR #load < #capacity)'
+            : 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#load': 'load', ...(guarded && { '#capacity': 'capacity' }) },
+          ExpressionAttributeValues: { ':delta': delta },
+        },
+      },
+      failure: () =>
+        guarded
+          ? new AgentUnavailableError(agentId)
+          : agentId === references?.assignee
+            ? missingReference('assignee', agentId)
+            : new ConcurrentModificationError(`agent ${agentId}`),
+    });
+  }
+  if (references?.assignee && !loads.has(references.assignee)) {
+    const id = references.assignee;
+    result.push({
+      item: {
+        ConditionCheck: {
+          TableName: table,
+          Key: keys.agent(tenantId, id),
+          ConditionExpression: 'attribute_exists(pk)',
+        },
+      },
+      failure: () => missingReference('assignee', id),
+    });
+  }
+  if (turn) {
+    result.push({
+      item: {
+        Update: {
+          TableName: table,
+          Key: keys.group(tenantId, turn.group),
+          UpdateExpression: 'SET roundRobinCursor = :to',
+          ConditionExpression:
+            turn.from === null
+              ? 'attribute_exists(pk) AND (attribute_not_exists(roundRobinCursor) OR roundRobinCursor = :null)'
+              : 'roundRobinCursor = :from',
+          ExpressionAttributeValues: {
+            ':to': turn.to,
+            ...(turn.from === null ? { ':null': null } : { ':from': turn.from }),
+          },
+        },
+      },
+      failure: () => new ConcurrentModificationError(`round robin of group ${turn.group}`),
+    });
+  }
+  return result;
+}
+
+/** Runs a ticket transaction whose guards come last, turning their failures into the errors they stand for. */
+async function transactWithGuards(
   client: DynamoDBDocumentClient,
   items: TransactItem[],
-  checks: ReturnType<typeof referenceChecks>,
+  checks: readonly Guard[],
   what: string,
   onOtherFailure?: (failed: number[]) => void,
 ) {
   const first = items.length;
   await transact(client, [...items, ...checks.map((c) => c.item)], what, (failed) => {
-    const missing = checks.filter((_, i) => failed.includes(first + i));
+    onOtherFailure?.(failed);
+    const failedGuards = checks.filter((_, i) => failed.includes(first + i)).map((c) => c.failure());
+    const missing = failedGuards.filter((e): e is DomainError => e instanceof DomainError);
     if (missing.length > 0) {
       throw new DomainError(
         'validation',
-        missing.map((m) => `${m.field === 'group' ? 'group' : 'agent'} ${m.id} does not exist`).join('; '),
-        missing.map((m) => ({ path: m.field, message: `${m.id} does not exist` })),
+        missing.map((e) => e.message).join('; '),
+        missing.flatMap((e) => e.fieldErrors),
       );
     }
-    onOtherFailure?.(failed);
+    const [firstFailure] = failedGuards;
+    // The ticket's own version check failing means someone else changed it: that comes first.
+    if (firstFailure && !failed.includes(0)) throw firstFailure;
   });
+}
+
+/** The marker of a consumed event: kept 30 days, far longer than any redelivery. */
+function consumedEventPut(
+  table: string,
+  tenantId: string,
+  consumed: ConsumedEvent,
+  now: string,
+): TransactItem {
+  return {
+    Put: {
+      TableName: table,
+      Item: {
+        ...keys.consumedEvent(tenantId, consumed.consumer, consumed.eventId),
+        entity: 'consumed-event',
+        at: now,
+        expiresAt: Math.floor(Date.parse(now) / 1000) + 30 * 24 * 3600,
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
 }
 
 function changeItems(table: string, change: Change, expectedVersion: number | null): TransactItem[] {
@@ -161,8 +273,14 @@ export function planTicketQuery(tenantId: string, filter: TicketFilter): ViewQue
 export class DynamoDbTicketStore implements TicketStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
-    private readonly tables: TableNames,
+    /** Workers that never create tickets with an Idempotency-Key (triage, routing) get no idempotency table. */
+    private readonly tables: Pick<TableNames, 'main'> & Partial<Pick<TableNames, 'idempotency'>>,
   ) {}
+
+  private idempotencyTable(): string {
+    if (!this.tables.idempotency) throw new Error('this ticket store was built without the idempotency table');
+    return this.tables.idempotency;
+  }
 
   async nextNumber(tenantId: string): Promise<number> {
     const result = await this.client.send(
@@ -202,15 +320,15 @@ export class DynamoDbTicketStore implements TicketStore {
     if (idempotency) {
       items.push({
         Put: {
-          TableName: this.tables.idempotency,
+          TableName: this.idempotencyTable(),
           Item: idempotencyItem(change.ticket.tenantId, idempotency),
           ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :nowSeconds',
           ExpressionAttributeValues: { ':nowSeconds': Math.floor(Date.parse(idempotency.createdAt) / 1000) },
         },
       });
     }
-    const checks = referenceChecks(table, change.ticket.tenantId, references);
-    await transactWithReferences(this.client, items, checks, `ticket #${change.ticket.number}`, (failed) => {
+    const checks = guards(table, change, references, undefined);
+    await transactWithGuards(this.client, items, checks, `ticket #${change.ticket.number}`, (failed) => {
       if (idempotency && failed.includes(idempotencyIndex)) throw new IdempotencyConflictError();
       if (inboundMessage && failed.includes(messageIndex))
         throw new DuplicateMessageError(inboundMessage.messageId);
@@ -239,22 +357,21 @@ export class DynamoDbTicketStore implements TicketStore {
       items.push(...upsertCustomer(table, change.ticket.tenantId, options.customer, change.ticket.updatedAt));
     }
     const messageIndex = items.length;
-    const { inboundMessage } = options;
+    const { inboundMessage, consumedEvent } = options;
+    const tenantId = change.ticket.tenantId;
     if (inboundMessage) {
       items.push(
-        inboundMessagePut(
-          table,
-          change.ticket.tenantId,
-          change.ticket.number,
-          inboundMessage,
-          change.ticket.updatedAt,
-        ),
+        inboundMessagePut(table, tenantId, change.ticket.number, inboundMessage, change.ticket.updatedAt),
       );
     }
-    const checks = referenceChecks(table, change.ticket.tenantId, options.references);
-    await transactWithReferences(this.client, items, checks, `ticket #${change.ticket.number}`, (failed) => {
+    const consumedIndex = items.length;
+    if (consumedEvent) items.push(consumedEventPut(table, tenantId, consumedEvent, change.ticket.updatedAt));
+    const checks = guards(table, change, options.references, options.assignment);
+    await transactWithGuards(this.client, items, checks, `ticket #${change.ticket.number}`, (failed) => {
       if (inboundMessage && failed.includes(messageIndex))
         throw new DuplicateMessageError(inboundMessage.messageId);
+      if (consumedEvent && failed.includes(consumedIndex))
+        throw new DuplicateEventError(consumedEvent.consumer, consumedEvent.eventId);
     });
   }
 

@@ -1,5 +1,5 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import type { DomainEvent } from '../../core/domain-events.ts';
+import type { PublishedEvent } from '../../core/domain-events.ts';
 import type { EventPublisher } from '../../core/use-cases/publish-events.ts';
 import { eventBus } from '../../topology.ts';
 
@@ -16,7 +16,7 @@ export class EventBridgePublisher implements EventPublisher {
     private readonly busName: string,
   ) {}
 
-  async publish(events: readonly DomainEvent[]): Promise<{ failedIds: string[] }> {
+  async publish(events: readonly PublishedEvent[]): Promise<{ failedIds: string[] }> {
     const failedIds: string[] = [];
     for (let i = 0; i < events.length; i += BATCH) {
       const batch = events.slice(i, i + BATCH);

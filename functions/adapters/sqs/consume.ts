@@ -19,10 +19,19 @@ export class PoisonMessageError extends Error {
  * for a reason worth retrying comes back (and lands in the DLQ after maxReceiveCount); a poison record is
  * logged as rejected and dropped from the queue, so it never loops.
  */
+export interface ConsumerOptions {
+  /**
+   * Where poison records go instead of being dropped: the queue's DLQ (see dead-letter.ts), with the reason.
+   * When that send fails, the record is reported failed and comes back.
+   */
+  readonly deadLetter?: (record: SQSRecord, reason: string) => Promise<void>;
+}
+
 export function makeSqsConsumer(
   name: string,
   handle: (record: SQSRecord) => Promise<Record<string, unknown>>,
   logger: ConsumerLogger,
+  options: ConsumerOptions = {},
 ) {
   // The Lambda runtime passes a context too; nothing here needs it.
   return async function consume(event: SQSEvent, _context?: unknown): Promise<SQSBatchResponse> {
@@ -36,6 +45,17 @@ export function makeSqsConsumer(
         } catch (error) {
           if (error instanceof PoisonMessageError) {
             logger.warn(`${name}: rejected`, { messageId: record.messageId, reason: error.message });
+            if (!options.deadLetter) return;
+            try {
+              await options.deadLetter(record, error.message);
+              return;
+            } catch (sendError) {
+              logger.error(`${name}: could not dead-letter, will retry`, {
+                messageId: record.messageId,
+                sendError,
+              });
+            }
+            batchItemFailures.push({ itemIdentifier: record.messageId });
             return;
           }
           logger.error(`${name}: failed, will retry`, {

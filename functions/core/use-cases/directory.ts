@@ -1,3 +1,4 @@
+import { availabilityEvent } from '../agent-events.ts';
 import type { Caller } from '../caller.ts';
 import { normalizeEmail, normalizePhone } from '../customers.ts';
 import { DomainError, invalid, notFound } from '../errors.ts';
@@ -5,12 +6,14 @@ import type {
   Agent,
   AgentRole,
   AgentStatus,
+  AssignmentStrategy,
   Customer,
   CustomFieldDefinition,
   CustomFieldType,
   Group,
   Page,
   Ticket,
+  WorkingHours,
 } from '../model.ts';
 import type {
   AgentStore,
@@ -22,6 +25,7 @@ import type {
   PageRequest,
   TicketStore,
 } from '../ports.ts';
+import { validateSchedule } from '../sla/schedule.ts';
 
 /** Customers, agents, groups and custom field declarations: the people and structure around tickets. */
 
@@ -60,6 +64,7 @@ export interface AgentInput {
   readonly skills?: readonly string[] | undefined;
   readonly capacity?: number | undefined;
   readonly status?: AgentStatus | undefined;
+  readonly workingHours?: WorkingHours | null | undefined;
 }
 
 interface DirectoryDeps {
@@ -81,6 +86,19 @@ async function assertGroupsExist(groups: GroupStore, tenantId: string, ids: read
   }
 }
 
+/** Working hours are a weekly schedule without holidays: the SLA schedule rules check them. */
+function assertWorkingHours(hours: WorkingHours | null | undefined): void {
+  if (!hours) return;
+  const errors = validateSchedule({ timeZone: hours.timeZone, weekly: hours.weekly, holidays: [] });
+  if (errors.length > 0) {
+    throw new DomainError(
+      'validation',
+      'workingHours is not a valid weekly schedule',
+      errors.map((e) => ({ ...e, path: `workingHours.${e.path}` })),
+    );
+  }
+}
+
 function normalizeSkills(skills: readonly string[]): string[] {
   return [...new Set(skills.map((s) => s.trim().toLowerCase()).filter(Boolean))];
 }
@@ -91,6 +109,7 @@ const DEFAULT_CAPACITY = 10;
 export function makeCreateAgent(deps: DirectoryDeps) {
   return async function createAgent(caller: Caller, input: AgentInput): Promise<Agent> {
     await assertGroupsExist(deps.groups, caller.tenantId, input.groups);
+    assertWorkingHours(input.workingHours);
     const now = deps.clock.now();
     const agent: Agent = {
       tenantId: caller.tenantId,
@@ -102,6 +121,8 @@ export function makeCreateAgent(deps: DirectoryDeps) {
       skills: normalizeSkills(input.skills ?? []),
       capacity: input.capacity ?? DEFAULT_CAPACITY,
       status: input.status ?? 'available',
+      load: 0,
+      workingHours: input.workingHours ?? null,
       createdAt: now,
       updatedAt: now,
       version: 1,
@@ -126,6 +147,7 @@ export function makeListAgents(deps: Pick<DirectoryDeps, 'agents'>) {
 export function makeUpdateAgent(deps: DirectoryDeps) {
   return async function updateAgent(caller: Caller, id: string, patch: Partial<AgentInput>): Promise<Agent> {
     await assertGroupsExist(deps.groups, caller.tenantId, patch.groups);
+    assertWorkingHours(patch.workingHours);
     const previous = await deps.agents.get(caller.tenantId, id);
     if (!previous) throw notFound(`agent ${id}`);
     const next: Agent = {
@@ -137,10 +159,12 @@ export function makeUpdateAgent(deps: DirectoryDeps) {
       ...(patch.skills !== undefined && { skills: normalizeSkills(patch.skills) }),
       ...(patch.capacity !== undefined && { capacity: patch.capacity }),
       ...(patch.status !== undefined && { status: patch.status }),
+      ...(patch.workingHours !== undefined && { workingHours: patch.workingHours }),
       updatedAt: deps.clock.now(),
       version: previous.version + 1,
     };
-    await deps.agents.update(next, previous);
+    const event = availabilityEvent(previous, next, caller.actor, deps.ids.next(), next.updatedAt);
+    await deps.agents.update(next, previous, event);
     return next;
   };
 }
@@ -148,13 +172,18 @@ export function makeUpdateAgent(deps: DirectoryDeps) {
 export function makeCreateGroup(deps: Pick<DirectoryDeps, 'groups' | 'clock' | 'ids'>) {
   return async function createGroup(
     caller: Caller,
-    input: { name: string; description?: string | undefined },
+    input: {
+      name: string;
+      description?: string | undefined;
+      assignment?: AssignmentStrategy | undefined;
+    },
   ): Promise<Group> {
     const group: Group = {
       tenantId: caller.tenantId,
       id: `grp_${deps.ids.next()}`,
       name: input.name.trim(),
       description: input.description?.trim() || null,
+      assignment: input.assignment ?? 'manual',
       createdAt: deps.clock.now(),
     };
     await deps.groups.create(group);
@@ -167,6 +196,29 @@ export function makeGetGroup(deps: Pick<DirectoryDeps, 'groups'>) {
     const group = await deps.groups.get(caller.tenantId, id);
     if (!group) throw notFound(`group ${id}`);
     return group;
+  };
+}
+
+export function makeUpdateGroup(deps: Pick<DirectoryDeps, 'groups'>) {
+  return async function updateGroup(
+    caller: Caller,
+    id: string,
+    patch: {
+      name?: string | undefined;
+      description?: string | undefined;
+      assignment?: AssignmentStrategy | undefined;
+    },
+  ): Promise<Group> {
+    const previous = await deps.groups.get(caller.tenantId, id);
+    if (!previous) throw notFound(`group ${id}`);
+    const next: Group = {
+      ...previous,
+      ...(patch.name !== undefined && { name: patch.name.trim() }),
+      ...(patch.description !== undefined && { description: patch.description.trim() || null }),
+      ...(patch.assignment !== undefined && { assignment: patch.assignment }),
+    };
+    await deps.groups.update(next);
+    return next;
   };
 }
 

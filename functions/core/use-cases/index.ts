@@ -8,10 +8,14 @@ import type {
   GroupStore,
   IdempotencyStore,
   Ids,
+  MacroStore,
   MailboxStore,
+  RoutingStore,
+  RuleStore,
   Secrets,
   TenantStore,
   TicketStore,
+  TriageSettingsStore,
 } from '../ports.ts';
 import { makeCreateApiKey, makeCreateTenant, makeListApiKeys, makeRevokeApiKey } from './access.ts';
 import {
@@ -26,7 +30,16 @@ import {
   makeListCustomFields,
   makeListGroups,
   makeUpdateAgent,
+  makeUpdateGroup,
 } from './directory.ts';
+import {
+  makeApplyMacro,
+  makeCreateMacro,
+  makeDeleteMacro,
+  makeGetMacro,
+  makeListMacros,
+  makeUpdateMacro,
+} from './macros.ts';
 import {
   makeCreateMailbox,
   makeGetEmailSettings,
@@ -34,6 +47,15 @@ import {
   makePutEmailSettings,
   makeRemoveMailbox,
 } from './mailboxes.ts';
+import { makeGetRoutingSettings, makePutRoutingSettings } from './routing.ts';
+import {
+  makeCreateRule,
+  makeDeleteRule,
+  makeGetRule,
+  makeListRules,
+  makeTestRule,
+  makeUpdateRule,
+} from './rules.ts';
 import {
   makeAddComment,
   makeCreateTicket,
@@ -42,6 +64,7 @@ import {
   makeListTickets,
   makeUpdateTicket,
 } from './tickets.ts';
+import { makeGetTriageSettings, makePutTriageSettings } from './triage-settings.ts';
 
 /** Every port the API's use cases need; the composition root (a handler or a test) provides them. */
 export interface Ports {
@@ -55,7 +78,11 @@ export interface Ports {
   readonly idempotency: IdempotencyStore;
   readonly mailboxes: MailboxStore;
   readonly emailSettings: EmailSettingsStore;
+  readonly macros: MacroStore;
+  readonly triageSettings: TriageSettingsStore;
   readonly secrets: Secrets;
+  readonly routing: RoutingStore;
+  readonly rules: RuleStore;
   readonly clock: Clock;
   readonly ids: Ids;
 }
@@ -76,6 +103,9 @@ export function makeUseCases(ports: Ports) {
     updateAgent: makeUpdateAgent(ports),
     createGroup: makeCreateGroup(ports),
     getGroup: makeGetGroup(ports),
+    getRoutingSettings: makeGetRoutingSettings(ports),
+    putRoutingSettings: makePutRoutingSettings(ports),
+    updateGroup: makeUpdateGroup(ports),
     listGroups: makeListGroups(ports),
     createCustomField: makeCreateCustomField(ports),
     listCustomFields: makeListCustomFields(ports),
@@ -88,6 +118,31 @@ export function makeUseCases(ports: Ports) {
     removeMailbox: makeRemoveMailbox(ports),
     getEmailSettings: makeGetEmailSettings(ports),
     putEmailSettings: makePutEmailSettings(ports),
+    createMacro: makeCreateMacro(ports),
+    listMacros: makeListMacros(ports),
+    getMacro: makeGetMacro(ports),
+    updateMacro: makeUpdateMacro(ports),
+    deleteMacro: makeDeleteMacro(ports),
+    applyMacro: makeApplyMacro(ports),
+    getTriageSettings: makeGetTriageSettings(ports),
+    putTriageSettings: makePutTriageSettings(ports),
+    ...ruleUseCases(ports),
+  };
+}
+
+/** Automation rules; a rule's `macro` action must name one of the tenant's macros. */
+function ruleUseCases(ports: Ports) {
+  const deps = {
+    ...ports,
+    macroExists: async (tenantId: string, id: string) => (await ports.macros.get(tenantId, id)) !== null,
+  };
+  return {
+    createRule: makeCreateRule(deps),
+    listRules: makeListRules(deps),
+    getRule: makeGetRule(deps),
+    updateRule: makeUpdateRule(deps),
+    deleteRule: makeDeleteRule(deps),
+    testRule: makeTestRule(deps),
   };
 }
 

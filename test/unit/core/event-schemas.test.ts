@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  agentEventSchema,
   DOMAIN_EVENT_TYPE_NAMES,
   domainEventSchema,
   eventJsonSchemas,
 } from '../../../functions/contracts/events.ts';
-import { toDomainEvent } from '../../../functions/core/domain-events.ts';
+import { availabilityEvent } from '../../../functions/core/agent-events.ts';
+import { toAgentDomainEvent, toDomainEvent } from '../../../functions/core/domain-events.ts';
+import type { Agent } from '../../../functions/core/model.ts';
 import {
   addComment,
   applyPatch,
@@ -81,10 +84,75 @@ describe('domain event schemas', () => {
         rawKey: 'inbound/x',
       }),
     ];
-    const all = [...opened.events, ...patched.events, ...reopened.events, ...linked.events, ...mails].map(
-      toDomainEvent,
-    );
+    const system = { type: 'system', id: 'rules', name: 'Outage is urgent' } as const;
+    const automation = [
+      noteEvent(linked.ticket, { type: 'system', id: 'triage' }, now, ids, {
+        type: 'triaged',
+        triage: {
+          language: 'es',
+          sentiment: -0.5,
+          intent: 'billing',
+          urgency: 'high',
+          confidence: { language: 0.9, sentiment: 0.6, intent: 0.7, urgency: 0.8 },
+          classifier: 'builtin@1',
+        },
+        forEvent: opened.events[1]!.id,
+      }),
+      noteEvent(linked.ticket, system, now, ids, {
+        type: 'rule_fired',
+        ruleId: 'rul_1',
+        ruleName: 'Outage is urgent',
+        actions: [{ field: 'priority', value: 'urgent' }],
+        skipped: [{ field: 'group', reason: 'set by an agent' }],
+      }),
+      noteEvent(linked.ticket, system, now, ids, { type: 'rules_halted', firings: 20, reason: 'budget' }),
+      noteEvent(linked.ticket, { type: 'system', id: 'routing' }, now, ids, {
+        type: 'routing_deferred',
+        group: 'grp_1',
+        strategy: 'round_robin',
+        reason: 'no available agent in group: 2 away',
+      }),
+      noteEvent(linked.ticket, agent, now, ids, {
+        type: 'macro_applied',
+        macroId: 'mac_1',
+        macroName: 'Thanks',
+      }),
+    ];
+    const all = [
+      ...opened.events,
+      ...patched.events,
+      ...reopened.events,
+      ...linked.events,
+      ...mails,
+      ...automation,
+    ].map(toDomainEvent);
     expect(new Set(all.map((e) => e.type))).toEqual(new Set(DOMAIN_EVENT_TYPE_NAMES));
     for (const event of all) domainEventSchema(event.type).parse(event);
+  });
+
+  it('describe agent.available, which carries an agent instead of a ticket', () => {
+    const agent: Agent = {
+      tenantId: 't1',
+      id: 'agt_1',
+      name: 'Ana',
+      email: 'ana@example.com',
+      role: 'agent',
+      groups: ['grp_1'],
+      skills: [],
+      capacity: 5,
+      status: 'away',
+      load: 2,
+      workingHours: null,
+      createdAt: '2026-03-02T09:00:00.000Z',
+      updatedAt: '2026-03-02T09:00:00.000Z',
+      version: 1,
+    };
+    const back = { ...agent, status: 'available' as const, capacity: 8, version: 2 };
+    const event = availabilityEvent(agent, back, { type: 'agent', id: 'agt_admin' }, 'ev1', back.updatedAt);
+    expect(event?.reason).toBe('back from away; capacity 5 → 8');
+    agentEventSchema().parse(toAgentDomainEvent(event!));
+    expect(
+      availabilityEvent(back, { ...back, name: 'Ana B.' }, { type: 'agent', id: 'x' }, 'ev2', back.updatedAt),
+    ).toBeNull();
   });
 });

@@ -89,8 +89,9 @@ describe('evaluate', () => {
   });
 
   it('treats an unknown field or an operator the field does not take as false', () => {
-    expect(holds('assignee', 'is', 'x')).toBe(false);
+    expect(holds('assigned_to', 'is', 'x')).toBe(false);
     expect(holds('tags', 'is', 'vip')).toBe(false);
+    expect(holds('triage.sentiment', 'is', 0)).toBe(false);
   });
 });
 
