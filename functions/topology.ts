@@ -215,7 +215,7 @@ export const functions = {
     description: 'Sends acknowledgements and public agent replies as email',
     memoryMb: 512,
     timeoutSeconds: 30,
-    tables: ['main', 'idempotency'],
+    tables: ['main'],
     sendsEmail: true,
     readsReplySecret: true,
   },

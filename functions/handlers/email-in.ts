@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
+import { makeClock } from '../adapters/clock.ts';
 import { documentClient, tableNamesFromEnv } from '../adapters/dynamodb/client.ts';
-import { makeDynamoDbMailPorts, makeDynamoDbPorts } from '../adapters/dynamodb/ports.ts';
+import { DynamoDbCustomerStore } from '../adapters/dynamodb/customer-store.ts';
+import { DynamoDbCustomFieldStore } from '../adapters/dynamodb/directory-stores.ts';
+import { DynamoDbIdempotencyStore } from '../adapters/dynamodb/idempotency-store.ts';
+import { DynamoDbMailboxStore } from '../adapters/dynamodb/mail-stores.ts';
+import { makeDynamoDbMailPorts } from '../adapters/dynamodb/ports.ts';
+import { DynamoDbTicketStore } from '../adapters/dynamodb/ticket-store.ts';
+import { makeIds } from '../adapters/ids.ts';
 import { parseMail } from '../adapters/mime/parse-mail.ts';
 import { makeReplySignerSource } from '../adapters/reply-signer.ts';
 import { makeMailBucket } from '../adapters/s3/mail-bucket.ts';
@@ -12,7 +19,19 @@ import { mail } from '../topology.ts';
 import { logger } from './logger.ts';
 
 const tables = tableNamesFromEnv();
-const ports = makeDynamoDbPorts(documentClient, tables);
+// Only the stores the intake needs: the bundle carries none of the API's other use cases.
+const clock = makeClock();
+const ports = {
+  tickets: new DynamoDbTicketStore(documentClient, tables),
+  customers: new DynamoDbCustomerStore(documentClient, tables),
+  customFields: new DynamoDbCustomFieldStore(documentClient, tables),
+  mailboxes: new DynamoDbMailboxStore(documentClient, tables),
+  idempotency: new DynamoDbIdempotencyStore(documentClient, tables, () =>
+    Math.floor(Date.parse(clock.now()) / 1000),
+  ),
+  clock,
+  ids: makeIds(),
+};
 const mailPorts = makeDynamoDbMailPorts(documentClient, tables);
 const bucket = makeMailBucket();
 const signer = makeReplySignerSource();

@@ -1,13 +1,23 @@
-import { documentClient, tableNamesFromEnv } from '../adapters/dynamodb/client.ts';
-import { makeDynamoDbMailPorts, makeDynamoDbPorts } from '../adapters/dynamodb/ports.ts';
+import { makeClock } from '../adapters/clock.ts';
+import { documentClient, tableName } from '../adapters/dynamodb/client.ts';
+import { DynamoDbEmailSettingsStore } from '../adapters/dynamodb/mail-stores.ts';
+import { makeDynamoDbMailPorts } from '../adapters/dynamodb/ports.ts';
+import { DynamoDbTicketStore } from '../adapters/dynamodb/ticket-store.ts';
+import { makeIds } from '../adapters/ids.ts';
 import { makeReplySignerSource } from '../adapters/reply-signer.ts';
 import { makeSesMailer } from '../adapters/ses/mailer.ts';
 import { makeSqsConsumer, PoisonMessageError } from '../adapters/sqs/consume.ts';
 import { makeSendEmail } from '../core/use-cases/send-email.ts';
 import { logger } from './logger.ts';
 
-const tables = tableNamesFromEnv();
-const ports = makeDynamoDbPorts(documentClient, tables);
+// Only the stores sending needs: the bundle carries none of the API's use cases.
+const tables = { main: tableName('main') };
+const ports = {
+  tickets: new DynamoDbTicketStore(documentClient, tables),
+  emailSettings: new DynamoDbEmailSettingsStore(documentClient, tables),
+  clock: makeClock(),
+  ids: makeIds(),
+};
 const mailPorts = makeDynamoDbMailPorts(documentClient, tables);
 const mailer = makeSesMailer();
 const signer = makeReplySignerSource();

@@ -152,4 +152,22 @@ describe('routing on DynamoDB', () => {
     expect(await ports.routing.queued(caller.tenantId, group.id, 10)).toEqual([]);
     expect(await load(caller, agent.id)).toBe(3);
   });
+
+  it('moves an ungrouped ticket into the default round-robin group and assigns it in one transaction', async () => {
+    const caller = tenant();
+    const { group, agents } = await setup(caller, 5, 2);
+    await uc.putRoutingSettings(caller, { defaultGroup: group.id });
+    const ticket = await open(caller);
+    const outcome = await makeRouteTicket(ports)(caller.tenantId, ticket.number, {
+      consumer: 'routing',
+      eventId: 'ev-default',
+    });
+    expect(outcome).toMatchObject({ outcome: 'assigned', agentId: agents[0]!.id });
+    expect(await ports.tickets.get(caller.tenantId, ticket.number)).toMatchObject({
+      group: group.id,
+      assignee: agents[0]!.id,
+      version: ticket.version + 1,
+    });
+    expect((await ports.routing.group(caller.tenantId, group.id))?.cursor).toBe(agents[0]!.id);
+  });
 });
