@@ -278,7 +278,8 @@ export class DynamoDbTicketStore implements TicketStore {
   ) {}
 
   private idempotencyTable(): string {
-    if (!this.tables.idempotency) throw new Error('this ticket store was built without the idempotency table');
+    if (!this.tables.idempotency)
+      throw new Error('this ticket store was built without the idempotency table');
     return this.tables.idempotency;
   }
 
