@@ -83,6 +83,12 @@ export const tables = {
         purpose: 'all of a tenant’s tickets, newest activity first',
       },
       {
+        name: 'bySla',
+        partitionKey: 'viewSla',
+        sortKey: 'slaDue',
+        purpose: 'tickets whose SLA breached, or is at risk, soonest due first',
+      },
+      {
         name: 'byQueue',
         partitionKey: 'viewQueue',
         sortKey: 'queuedAt',
@@ -154,6 +160,11 @@ export interface FunctionDefinition {
   readonly readsReplySecret?: boolean;
   /** May call Amazon Bedrock (the model chosen at deploy time) for triage. */
   readonly invokesBedrock?: boolean;
+  /**
+   * Queues of `queues` (by name) the function sends messages to: it learns each one's URL from the queue's
+   * `envVar` and may SendMessage to it.
+   */
+  readonly sendsTo?: readonly string[];
   /** Largest acceptable bundle, when a function needs more than `defaultBundleBudgetKb`, with the reason. */
   readonly bundleBudget?: { readonly kb: number; readonly reason: string };
 }
@@ -242,6 +253,23 @@ export const functions = {
     timeoutSeconds: 60,
     tables: ['main'],
   },
+  sweeper: {
+    name: 'sweeper',
+    entry: 'functions/handlers/sweeper.ts',
+    description: 'Every minute: claims the timers that are due and hands them to the timer queue',
+    memoryMb: 256,
+    timeoutSeconds: 50,
+    tables: ['main'],
+    sendsTo: ['timers'],
+  },
+  timer: {
+    name: 'timer',
+    entry: 'functions/handlers/timer.ts',
+    description: 'Applies due timers: SLA warnings and breaches, auto-close, pending reminders',
+    memoryMb: 512,
+    timeoutSeconds: 60,
+    tables: ['main'],
+  },
 } as const satisfies Record<string, FunctionDefinition>;
 
 export type FunctionName = keyof typeof functions;
@@ -280,6 +308,11 @@ export interface QueueDefinition {
   readonly detail?: EventPattern;
   /** Or: the SNS topic the queue subscribes to (raw message delivery off: the SNS envelope is kept). */
   readonly topic?: string;
+  /**
+   * Environment variable through which functions that send to the queue (`FunctionDefinition.sendsTo`) learn
+   * its URL. A queue with neither `events` nor a `topic` is a plain queue: only such functions feed it.
+   */
+  readonly envVar?: string;
   /** Function consuming the queue in batches, reporting partial batch failures. */
   readonly consumer?: FunctionName;
   readonly batchSize?: number;
@@ -294,7 +327,8 @@ export interface QueueDefinition {
 
 /**
  * Queues that feed functions. Each gets a DLQ and an alarm on the DLQ; an `events` queue gets a bus rule, a
- * `topic` queue a subscription. Later capabilities (triage, routing, webhooks, metering) add theirs here.
+ * `topic` queue a subscription, a plain queue (neither) only the functions that send to it. Later
+ * capabilities (triage, routing, webhooks, metering) add theirs here.
  */
 export const queues: readonly QueueDefinition[] = [
   {
@@ -345,6 +379,35 @@ export const queues: readonly QueueDefinition[] = [
     visibilityTimeoutSeconds: 6 * 60,
     maxReceiveCount: 5,
     poisonToDeadLetter: true,
+  },
+  {
+    // A plain queue: no bus rule, no topic; the sweeper sends each claimed timer here.
+    name: 'timers',
+    description: 'Timers the sweeper found due and claimed: SLA warnings and breaches, auto-close, reminders',
+    envVar: 'TIMER_QUEUE_URL',
+    consumer: 'timer',
+    batchSize: 10,
+    visibilityTimeoutSeconds: 120,
+    maxReceiveCount: 5,
+    poisonToDeadLetter: true,
+  },
+];
+
+export interface ScheduleDefinition {
+  readonly name: string;
+  /** The function invoked on every tick. */
+  readonly target: FunctionName;
+  readonly rateMinutes: number;
+  readonly description: string;
+}
+
+/** Functions run on a fixed rate (EventBridge Scheduler in AWS, a ticker locally). */
+export const schedules: readonly ScheduleDefinition[] = [
+  {
+    name: 'sweeper',
+    target: 'sweeper',
+    rateMinutes: 1,
+    description: 'Finds due timers, claims them and hands them to the timer queue',
   },
 ];
 
@@ -735,6 +798,102 @@ export const routes: readonly RouteDefinition[] = [
     tag: 'macros',
     roles: STAFF,
   },
+  {
+    method: 'POST',
+    path: '/v1/schedules',
+    operationId: 'createSchedule',
+    summary: 'Create a business-hours schedule',
+    tag: 'sla',
+    roles: ['admin'],
+  },
+  {
+    method: 'GET',
+    path: '/v1/schedules',
+    operationId: 'listSchedules',
+    summary: 'List business-hours schedules',
+    tag: 'sla',
+    roles: STAFF,
+  },
+  {
+    method: 'GET',
+    path: '/v1/schedules/{id}',
+    operationId: 'getSchedule',
+    summary: 'Get a business-hours schedule',
+    tag: 'sla',
+    roles: STAFF,
+  },
+  {
+    method: 'PUT',
+    path: '/v1/schedules/{id}',
+    operationId: 'updateSchedule',
+    summary: 'Replace a business-hours schedule',
+    tag: 'sla',
+    roles: ['admin'],
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/schedules/{id}',
+    operationId: 'deleteSchedule',
+    summary: 'Delete a business-hours schedule no SLA policy uses',
+    tag: 'sla',
+    roles: ['admin'],
+  },
+  {
+    method: 'POST',
+    path: '/v1/sla-policies',
+    operationId: 'createSlaPolicy',
+    summary: 'Create an SLA policy',
+    tag: 'sla',
+    roles: ['admin'],
+  },
+  {
+    method: 'GET',
+    path: '/v1/sla-policies',
+    operationId: 'listSlaPolicies',
+    summary: 'List SLA policies in the order they are tried',
+    tag: 'sla',
+    roles: STAFF,
+  },
+  {
+    method: 'GET',
+    path: '/v1/sla-policies/{id}',
+    operationId: 'getSlaPolicy',
+    summary: 'Get an SLA policy',
+    tag: 'sla',
+    roles: STAFF,
+  },
+  {
+    method: 'PUT',
+    path: '/v1/sla-policies/{id}',
+    operationId: 'updateSlaPolicy',
+    summary: 'Replace an SLA policy',
+    tag: 'sla',
+    roles: ['admin'],
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/sla-policies/{id}',
+    operationId: 'deleteSlaPolicy',
+    summary: 'Delete an SLA policy',
+    tag: 'sla',
+    roles: ['admin'],
+  },
+  {
+    method: 'GET',
+    path: '/v1/settings',
+    operationId: 'getLifecycleSettings',
+    summary: 'When solved tickets close and pending ones are reminded or solved',
+    tag: 'settings',
+    roles: STAFF,
+  },
+  {
+    method: 'PATCH',
+    path: '/v1/settings',
+    operationId: 'updateLifecycleSettings',
+    summary: 'Change the auto-close, pending reminder and pending auto-solve delays',
+    tag: 'settings',
+    roles: ['admin'],
+  },
 ];
 
 /** How long API Gateway caches an authorizer answer per key; also the longest a revoked key keeps working. */
@@ -748,6 +907,8 @@ export const env = {
   operatorKeySecretArn: 'OPERATOR_KEY_SECRET_ARN',
   operatorKey: 'DESKLESS_OPERATOR_API_KEY',
   clockSpeed: 'DESKLESS_CLOCK_SPEED',
+  /** Epoch ms from which a faster clock counts; the local runtime sets it once for every handler. */
+  clockOrigin: 'DESKLESS_CLOCK_ORIGIN',
   stage: 'DESKLESS_STAGE',
 } as const;
 

@@ -25,6 +25,7 @@ import {
   outbox,
   queues,
   routes,
+  schedules,
   tables,
 } from '../functions/topology.ts';
 import { addAlarm } from './alarms.ts';
@@ -32,6 +33,8 @@ import { grantBucketAccess } from './bucket-access.ts';
 import { DesklessHttpApi } from './http-api.ts';
 import { pascal } from './names.ts';
 import type { StatefulResources } from './stateful-stack.ts';
+import { plainQueueSenders } from './subscriber-queue.ts';
+import { TopologySchedule } from './sweeper-schedule.ts';
 import { grantItemAccess } from './table-access.ts';
 import { TopologyFunction } from './topology-function.ts';
 
@@ -55,6 +58,8 @@ export class StatelessStack extends Stack {
     CrossStackReferences.of(this).consume(ReferenceStrength.WEAK);
     const { stateful, stage } = props;
 
+    // A plain queue without a sender, or a sender without its queue, fails synth by name.
+    plainQueueSenders(queues, functions);
     const built: Partial<Record<FunctionName, TopologyFunction>> = {};
     for (const name of Object.keys(functions) as FunctionName[]) {
       built[name] = this.buildFunction(name, stage, stateful, props.bedrock);
@@ -71,6 +76,14 @@ export class StatelessStack extends Stack {
 
     this.connectOutbox(stateful);
     this.connectQueues(stateful);
+    for (const schedule of schedules) {
+      new TopologySchedule(this, `${pascal(schedule.name)}Schedule`, {
+        stage,
+        definition: schedule,
+        target: this.functions[schedule.target].function,
+        alarmTopic: stateful.alarmTopic,
+      });
+    }
     this.addAlarms(stateful);
 
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.url, description: 'Base URL of the HTTP API' });
@@ -112,6 +125,11 @@ export class StatelessStack extends Stack {
     if (definition.readsReplySecret) {
       environment[mail.replySecretArnEnvVar] = stateful.replySecret.secretArn;
     }
+    const sendsTo = (definition.sendsTo ?? []).map((queueName) => ({
+      queue: this.queueOf(stateful, queueName),
+      envVar: queues.find((queue) => queue.name === queueName)!.envVar!,
+    }));
+    for (const { queue, envVar } of sendsTo) environment[envVar] = queue.queueUrl;
     const usesBedrock = definition.invokesBedrock === true && bedrock !== undefined;
     if (usesBedrock) {
       environment[TRIAGE_ENV.classifier] = 'bedrock';
@@ -137,6 +155,7 @@ export class StatelessStack extends Stack {
     if (definition.readsReplySecret) {
       stateful.replySecret.grantRead(fn.function);
     }
+    for (const { queue } of sendsTo) queue.grantSendMessages(fn.function);
     if (definition.sendsEmail) this.grantSendEmail(fn);
     if (usesBedrock) this.grantInvokeModel(fn, bedrock.modelId);
     return fn;
@@ -234,8 +253,7 @@ export class StatelessStack extends Stack {
     for (const definition of queues) {
       if (!definition.consumer) continue;
       const consumer = this.functions[definition.consumer];
-      const queue = stateful.queues.get(definition.name);
-      if (!queue) throw new Error(`queue "${definition.name}" was not built by the stateful stack`);
+      const queue = this.queueOf(stateful, definition.name);
       // Lambda refuses a mapping whose queue could redeliver a message while the function still runs it.
       if (definition.visibilityTimeoutSeconds < consumer.function.timeout!.toSeconds()) {
         throw new Error(
@@ -251,6 +269,12 @@ export class StatelessStack extends Stack {
         stateful.deadLetterQueues.get(definition.name)?.grantSendMessages(consumer.function);
       }
     }
+  }
+
+  private queueOf(stateful: StatefulResources, name: string) {
+    const queue = stateful.queues.get(name);
+    if (!queue) throw new Error(`queue "${name}" was not built by the stateful stack`);
+    return queue;
   }
 
   private addAlarms(stateful: StatefulResources): void {

@@ -6,7 +6,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { QueueDefinition } from '../functions/topology.ts';
+import type { FunctionDefinition, QueueDefinition } from '../functions/topology.ts';
 import { addDeadLetterAlarm } from './alarms.ts';
 
 /** Long enough to notice, fix and redrive over a holiday weekend; the SQS maximum. */
@@ -24,7 +24,8 @@ export interface SubscriberQueueProps {
 
 /**
  * A queue of topology.ts with its DLQ and the DLQ's alarm, fed either by a bus rule with the domain events
- * it lists (`events`) or by a subscription to an SNS topic (`topic`).
+ * it lists (`events`), by a subscription to an SNS topic (`topic`), or, a plain queue (neither), only by the
+ * functions that send to it (`sendsTo`; see plainQueueSenders).
  */
 export class SubscriberQueue extends Construct {
   readonly queue: Queue;
@@ -33,7 +34,7 @@ export class SubscriberQueue extends Construct {
   constructor(scope: Construct, id: string, props: SubscriberQueueProps) {
     super(scope, id);
     const { definition } = props;
-    const topic = topicOf(definition, props.topics);
+    const source = sourceOf(definition, props.topics);
 
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
       encryption: QueueEncryption.SQS_MANAGED,
@@ -49,11 +50,11 @@ export class SubscriberQueue extends Construct {
 
     // Messages the source cannot deliver land in the same DLQ as those the consumer gave up on: both have the
     // shape the consumer reads (event JSON, or the SNS envelope), so one redrive handles both.
-    if (topic) {
-      topic.addSubscription(
+    if (source.kind === 'topic') {
+      source.topic.addSubscription(
         new SqsSubscription(this.queue, { rawMessageDelivery: false, deadLetterQueue: this.deadLetterQueue }),
       );
-    } else {
+    } else if (source.kind === 'events') {
       new Rule(this, 'Subscription', {
         eventBus: props.bus,
         description: `${definition.name}: ${definition.description}`,
@@ -76,8 +77,10 @@ export class SubscriberQueue extends Construct {
   }
 }
 
-/** The topic a queue subscribes to, or undefined for an `events` queue; a mistake fails synth by name. */
-function topicOf(definition: QueueDefinition, topics: ReadonlyMap<string, ITopic>): ITopic | undefined {
+type QueueSource = { kind: 'topic'; topic: ITopic } | { kind: 'events' } | { kind: 'plain' };
+
+/** What feeds a queue: its topic, its bus rule, or only functions (plain); a mistake fails synth by name. */
+function sourceOf(definition: QueueDefinition, topics: ReadonlyMap<string, ITopic>): QueueSource {
   const { name, events, topic } = definition;
   if (topic !== undefined && events !== undefined) {
     throw new Error(`queue "${name}" has both events and a topic; give it one source`);
@@ -89,10 +92,43 @@ function topicOf(definition: QueueDefinition, topics: ReadonlyMap<string, ITopic
         `queue "${name}" subscribes to topic "${topic}", which is not one of ${[...topics.keys()].join(', ')}`,
       );
     }
-    return found;
+    return { kind: 'topic', topic: found };
   }
-  if (!events || events.length === 0) {
+  if (events === undefined) return { kind: 'plain' };
+  if (events.length === 0) {
     throw new Error(`queue "${name}" subscribes to no events; give it at least one detail-type or a topic`);
   }
-  return undefined;
+  return { kind: 'events' };
+}
+
+/**
+ * The functions that send to each plain queue, by queue name. Every `sendsTo` must name a queue of the
+ * topology that has an `envVar` (its URL reaches the sender through it), and every plain queue needs a sender:
+ * nothing else would ever feed it.
+ */
+export function plainQueueSenders(
+  queues: readonly QueueDefinition[],
+  functions: Readonly<Record<string, FunctionDefinition>>,
+): Map<string, string[]> {
+  const byName = new Map(queues.map((queue) => [queue.name, queue]));
+  const senders = new Map<string, string[]>();
+  for (const [fn, definition] of Object.entries(functions)) {
+    for (const target of definition.sendsTo ?? []) {
+      const queue = byName.get(target);
+      if (!queue)
+        throw new Error(`function "${fn}" sends to queue "${target}", which topology.ts does not define`);
+      if (!queue.envVar) {
+        throw new Error(`function "${fn}" sends to queue "${target}", which has no envVar to pass its URL`);
+      }
+      senders.set(target, [...(senders.get(target) ?? []), fn]);
+    }
+  }
+  for (const queue of queues) {
+    if (queue.events === undefined && queue.topic === undefined && !senders.has(queue.name)) {
+      throw new Error(
+        `queue "${queue.name}" has no source: give it events, a topic, or a function that sendsTo it`,
+      );
+    }
+  }
+  return senders;
 }

@@ -2,7 +2,7 @@
  * The AWS settings every local SDK client shares. Handlers learn them only through environment variables
  * (`AWS_ENDPOINT_URL_<SERVICE>`, table and bus names), exactly as in Lambda, so adapters never know they are local.
  */
-import { buckets, env, eventBus, mail, tables } from '../functions/topology.ts';
+import { buckets, env, eventBus, mail, queues, tables } from '../functions/topology.ts';
 
 export const localRegion = 'us-east-1';
 /** The account id the emulators put in ARNs (fauxqs and DynamoDB Local use this one too). */
@@ -45,6 +45,8 @@ export function localAwsEnv(args: {
   bucketNames?: Record<string, string>;
   /** Secret of signed reply addresses (`mail.replySecretEnvVar`). */
   replySecret?: string;
+  /** Queue URLs by topology name; each queue with an `envVar` (one functions send to) becomes it. */
+  queueUrls?: Record<string, string>;
 }): Record<string, string> {
   const vars: Record<string, string> = {
     AWS_REGION: localRegion,
@@ -73,6 +75,10 @@ export function localAwsEnv(args: {
   for (const [key, definition] of Object.entries(buckets)) {
     const name = args.bucketNames?.[key];
     if (name) vars[definition.envVar] = name;
+  }
+  for (const queue of queues) {
+    const url = args.queueUrls?.[queue.name];
+    if (queue.envVar && url) vars[queue.envVar] = url;
   }
   if (args.operatorApiKey) vars[env.operatorKey] = args.operatorApiKey;
   if (args.replySecret) vars[mail.replySecretEnvVar] = args.replySecret;

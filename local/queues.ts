@@ -3,6 +3,8 @@
  * created through the SQS API with the attributes CDK gives them (visibility timeout, redrive policy); for each
  * `topic` queue the SNS topic `deskless-<topic>` and an SQS subscription without raw message delivery (the queue
  * receives the SNS envelope, whose `Message` is what was published); and the buckets of `topology.buckets`.
+ * A plain queue (neither events nor a topic, like `timers`) is only created: the functions that send to it learn
+ * its URL from the environment (`queueUrls`).
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
@@ -172,6 +174,11 @@ export async function ensureTopics(
     created.queues.push(queue.name);
   }
   return [...topics].map(([topic, created]) => ({ topic, ...created }));
+}
+
+/** Queue URLs by topology name (`localAwsEnv`'s `queueUrls`: how senders such as the sweeper find them). */
+export function queueUrls(queues: readonly LocalQueue[]): Record<string, string> {
+  return Object.fromEntries(queues.map((queue) => [queue.definition.name, queue.url]));
 }
 
 /** The bus rules of the topology: each `events` queue receives the detail-types it lists. */

@@ -5,8 +5,9 @@
  * event source mappings.
  *
  * Start order: DynamoDB Local → fauxqs (queues, DLQs, topics, subscriptions, buckets) → EventBridge → SES
- * emulator → handler environment → handlers → HTTP API → stream poller → SQS pollers → demo tenant and its
- * mailbox → SMTP server → local.json. `stop()` runs the same list backwards, so mail stops arriving first.
+ * emulator → handler environment → handlers → HTTP API → stream poller → SQS pollers → schedule tickers →
+ * demo tenant and its mailbox → SMTP server → local.json. `stop()` runs the same list backwards, so mail stops
+ * arriving first.
  *
  *   const runtime = await startLocalRuntime({ port: 0 });
  *   await fetch(`${runtime.apiUrl}/v1/tickets`, { headers: { authorization: `Bearer ${runtime.state.adminApiKey}` } });
@@ -17,6 +18,7 @@
  */
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { makeClock } from '../functions/adapters/clock.ts';
 import {
   authorizerCacheSeconds,
   env,
@@ -25,6 +27,7 @@ import {
   mail,
   outbox,
   routes,
+  schedules,
 } from '../functions/topology.ts';
 import {
   applyEnv,
@@ -38,6 +41,7 @@ import {
 import { ensureTables, latestStreamArn, startDynamoDbLocal } from './dynamodb.ts';
 import { startLocalEventBridge } from './eventbridge.ts';
 import { type AuthorizerHandler, type HttpApiHandler, startHttpApi } from './http-api.ts';
+import type { LambdaHandler } from './lambda-invoke.ts';
 import {
   generateOperatorKey,
   generateReplySecret,
@@ -47,11 +51,12 @@ import {
   writeLocalState,
 } from './local-state.ts';
 import { consoleLog, type LocalLog, logLevelFromEnv } from './log.ts';
-import { queueRules, startLocalQueues } from './queues.ts';
+import { queueRules, queueUrls, startLocalQueues } from './queues.ts';
 import { startSesOutbound } from './ses-outbound.ts';
 import { type LocalSmtp, startLocalSmtp } from './smtp.ts';
 import { type SqsConsumer, startSqsPoller } from './sqs-poller.ts';
 import { outboxFilter, type StreamConsumer, startStreamPoller } from './stream-poller.ts';
+import { startTicker } from './ticker.ts';
 
 export interface LocalRuntimeOptions {
   /** Where data, keys and checkpoints live: default `DESKLESS_DATA_DIR`, else `.deskless` in the cwd. */
@@ -210,8 +215,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         operatorApiKey,
         bucketNames: sqs.buckets,
         replySecret,
+        queueUrls: queueUrls(sqs.queues),
       }),
       ...options.env,
+      // One origin for every handler's clock, so they agree on the time when it runs faster than real time.
+      [env.clockOrigin]: options.env?.[env.clockOrigin] || process.env[env.clockOrigin] || String(Date.now()),
     });
     stack.push({ name: 'environment', stop: restoreEnv });
 
@@ -264,6 +272,20 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         log,
       });
       stack.push({ name: `${queue.name} poller`, stop: () => poller.stop() });
+    }
+
+    // EventBridge Scheduler's part: each schedule ticks once per `rateMinutes` of the (possibly faster) clock.
+    const { speed } = makeClock(process.env);
+    for (const schedule of schedules) {
+      const target = functions[schedule.target];
+      const ticker = startTicker({
+        schedule,
+        fn: target,
+        handler: await importHandler<LambdaHandler<unknown, unknown>>(target),
+        speed,
+        log,
+      });
+      stack.push({ name: `${schedule.name} ticker`, stop: () => ticker.stop() });
     }
 
     const eventsUrl = `${eventBridge.endpoint}/events`;

@@ -21,8 +21,15 @@ export function makeClock(
   const origin = originRaw ? Number(originRaw) : realNow();
   if (!Number.isFinite(origin))
     throw new Error(`DESKLESS_CLOCK_ORIGIN must be epoch milliseconds, got "${originRaw}"`);
+  // Where simulated time stands at the origin: a demo can start on a Friday evening.
+  const startRaw = environment.DESKLESS_CLOCK_START;
+  const start = startRaw ? Date.parse(startRaw) : origin;
+  if (!Number.isFinite(start)) {
+    throw new Error(`DESKLESS_CLOCK_START must be an ISO-8601 time, got "${startRaw}"`);
+  }
   return {
     speed,
-    now: () => new Date(speed === 1 ? realNow() : origin + (realNow() - origin) * speed).toISOString(),
+    now: () =>
+      new Date(speed === 1 && !startRaw ? realNow() : start + (realNow() - origin) * speed).toISOString(),
   };
 }

@@ -1,7 +1,14 @@
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
 import { MAX_ACTIONS } from '../core/actions.ts';
-import { CONDITION_FIELDS, CONDITION_OPERATORS, MAX_CONDITIONS, MAX_IN_VALUES } from '../core/conditions.ts';
+import {
+  CONDITION_FIELDS,
+  CONDITION_OPERATORS,
+  MAX_CONDITIONS,
+  MAX_IN_VALUES,
+  validateConditions,
+} from '../core/conditions.ts';
+import { LIFECYCLE_LIMITS } from '../core/lifecycle-settings.ts';
 import { MAX_MACRO_DESCRIPTION_CHARS, MAX_MACRO_NAME_CHARS, MAX_REPLY_CHARS } from '../core/macros/macro.ts';
 import { PLACEHOLDERS, placeholderErrors } from '../core/macros/placeholders.ts';
 import {
@@ -17,6 +24,24 @@ import {
   TICKET_TYPES,
 } from '../core/model.ts';
 import { MAX_POSITION, MAX_RULE_NAME_CHARS, validateRuleInput } from '../core/rules/rule.ts';
+import { ESCALATION_PRIORITIES, MAX_ESCALATION_TAGS } from '../core/sla/escalation.ts';
+import {
+  MAX_POLICY_NAME,
+  MAX_POLICY_POSITION,
+  MAX_TARGET_MINUTES,
+  SLA_METRICS,
+  SLA_TARGET_KEYS,
+  type SlaMetricName,
+  type SlaPolicyInput,
+  type SlaTargets,
+  type StoredSlaPolicy,
+} from '../core/sla/policy.ts';
+import {
+  MAX_HOLIDAY_NAME_CHARS,
+  MAX_HOLIDAYS,
+  MAX_SCHEDULE_NAME_CHARS,
+  MAX_WEEKLY_INTERVALS,
+} from '../core/use-cases/sla-config.ts';
 import {
   MAX_EXAMPLE_BODY_CHARS,
   MAX_EXAMPLE_SUBJECT_CHARS,
@@ -160,6 +185,12 @@ export const ListTicketsQuery = z.strictObject({
   group: z.optional(id),
   assignee: z.optional(id),
   requester: z.optional(id),
+  sla: z.optional(
+    described(
+      z.enum(['breached', 'at_risk']),
+      'tickets with a running SLA metric breached, or past its warning; soonest due first',
+    ),
+  ),
   limit,
   cursor: z.optional(cursor),
 });
@@ -319,6 +350,36 @@ export const TicketResponse = named(
     ruleBudget: described(
       z.nullable(z.object({ firings: integer, windowStart: timestamp })),
       'automation rule firings in the current hour: past the budget, rules stop for this ticket (a loop guard)',
+    ),
+    sla: described(
+      z.nullable(
+        z.object({
+          policy: z.object({ id: z.string(), name: z.string() }),
+          metrics: z.array(
+            z.object({
+              metric: described(
+                z.string(),
+                'first_reply, next_reply, periodic_update, requester_wait, agent_work or resolution',
+              ),
+              targetMinutes: integer,
+              dueAt: described(z.nullable(timestamp), 'when it breaches (or breached); null while paused'),
+              elapsedMinutes: z.number(),
+              paused: z.boolean(),
+              breached: z.boolean(),
+              fulfilledAt: z.nullable(timestamp),
+            }),
+          ),
+          breached: z.boolean(),
+          atRisk: described(z.boolean(), 'a running metric passed its warning'),
+          nextDueAt: z.nullable(timestamp),
+          at: described(timestamp, 'when these figures were computed (a single ticket read: now)'),
+        }),
+      ),
+      'the SLA policy that applies and its metrics; null when none applies',
+    ),
+    timers: described(
+      z.array(z.object({ slot: z.string(), kind: z.string(), dueAt: timestamp, effect: z.string() })),
+      'the deadlines armed for the ticket: SLA warnings and breaches, auto-close, pending reminders',
     ),
   }),
   'Ticket',
@@ -818,4 +879,274 @@ export const RuleTestResponse = named(
     ),
   }),
   'RuleTestResult',
+);
+
+// ---- SLA: business-hours schedules, SLA policies, lifecycle settings ----
+
+const ScheduleInterval = named(
+  z.strictObject({
+    day: described(z.literal([0, 1, 2, 3, 4, 5, 6]), '0 = Sunday … 6 = Saturday'),
+    start: described(z.string().check(z.maxLength(10)), 'HH:MM local time, 00:00 to 23:59'),
+    end: described(
+      z.string().check(z.maxLength(10)),
+      'HH:MM local time, after start, up to 24:00 (a night shift is two intervals, one each side of midnight)',
+    ),
+  }),
+  'ScheduleInterval',
+);
+
+const ScheduleHoliday = named(
+  z.strictObject({
+    date: described(z.string().check(z.maxLength(10)), 'YYYY-MM-DD: the whole local day is closed'),
+    name: z.optional(z.string().check(z.maxLength(MAX_HOLIDAY_NAME_CHARS))),
+  }),
+  'ScheduleHoliday',
+);
+
+export const ScheduleBody = named(
+  z.strictObject({
+    name: text(MAX_SCHEDULE_NAME_CHARS),
+    timeZone: described(
+      z.string().check(z.minLength(1), z.maxLength(64)),
+      'IANA name, e.g. Europe/Berlin (offsets such as +01:00 are refused: they ignore daylight saving)',
+    ),
+    weekly: described(
+      z.array(ScheduleInterval).check(z.maxLength(MAX_WEEKLY_INTERVALS)),
+      'open intervals per weekday; several a day may touch but not overlap; at least one',
+    ),
+    holidays: z.optional(z.array(ScheduleHoliday).check(z.maxLength(MAX_HOLIDAYS))),
+  }),
+  'ScheduleRequest',
+);
+
+export const ScheduleResponse = named(
+  z.object({
+    id: described(z.string(), 'sch_<ulid>'),
+    name: z.string(),
+    timeZone: z.string(),
+    weekly: z.array(ScheduleInterval),
+    holidays: z.array(ScheduleHoliday),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+    version: described(integer, 'increases with every change; send it as If-Match to replace safely'),
+  }),
+  'Schedule',
+);
+export const ScheduleList = named(
+  z.object({ items: described(z.array(ScheduleResponse), 'oldest first') }),
+  'ScheduleList',
+);
+
+/** What each target measures, as the reference shows it (metrics.ts has the exact rules). */
+const METRIC_DESCRIPTIONS: Readonly<Record<SlaMetricName, string>> = {
+  first_reply: 'minutes from the ticket’s creation to the first public agent reply',
+  next_reply: 'minutes from a requester’s public comment to the next public agent reply',
+  periodic_update: 'minutes between public agent comments while the ticket is unsolved',
+  requester_wait: 'minutes the ticket spends new, open or on hold (pending pauses it)',
+  agent_work: 'minutes the ticket spends new or open (pending and on hold pause it)',
+  resolution: 'minutes from creation to solved, pending included (a reopened ticket counts on)',
+};
+
+const targetMinutes = integer.check(z.gte(1), z.lte(MAX_TARGET_MINUTES));
+/** One priority's targets, named as SLA_TARGET_KEYS names the core's metrics. */
+const SlaTargetSet = named(
+  z.strictObject(
+    Object.fromEntries(
+      SLA_METRICS.map((metric) => [
+        SLA_TARGET_KEYS[metric],
+        z.optional(described(targetMinutes, METRIC_DESCRIPTIONS[metric])),
+      ]),
+    ) as Record<string, z.ZodMiniOptional<typeof targetMinutes>>,
+  ),
+  'SlaTargets',
+);
+
+const SlaEscalationSchema = named(
+  z
+    .strictObject({
+      priority: z.optional(described(z.enum(ESCALATION_PRIORITIES), 'raised to this, never lowered')),
+      group: z.optional(described(id, 'the group the ticket moves to')),
+      addTags: z.optional(z.array(tag).check(z.maxLength(MAX_ESCALATION_TAGS))),
+    })
+    .check(
+      z.refine((e) => e.priority !== undefined || e.group !== undefined || (e.addTags?.length ?? 0) > 0, {
+        message: 'needs a priority, a group or tags to add; leave it out (or null) for no escalation',
+      }),
+    ),
+  'SlaEscalation',
+);
+
+export const SlaPolicyBody = named(
+  z
+    .strictObject({
+      name: text(MAX_POLICY_NAME),
+      position: z.optional(
+        described(
+          integer.check(z.gte(0), z.lte(MAX_POLICY_POSITION)),
+          'policies are tried lowest first (ties by id) and the first whose conditions match applies; default: after the last; left out of a PUT, the policy keeps its place',
+        ),
+      ),
+      conditions: z.optional(RuleConditions),
+      schedule: z.optional(
+        described(
+          z.nullable(id),
+          'the business-hours schedule its clocks run on; null or left out: calendar hours (24×7)',
+        ),
+      ),
+      targets: described(
+        z
+          .strictObject({
+            urgent: z.optional(SlaTargetSet),
+            high: z.optional(SlaTargetSet),
+            normal: z.optional(SlaTargetSet),
+            low: z.optional(SlaTargetSet),
+          })
+          .check(
+            z.refine(
+              (targets) =>
+                Object.values(targets).some(
+                  (set) => set !== undefined && Object.values(set).some((m) => m !== undefined),
+                ),
+              { message: 'needs at least one target' },
+            ),
+          ),
+        'minutes per metric for each priority; a ticket whose priority has none runs no clock',
+      ),
+      warnBeforeMinutes: z.optional(
+        described(
+          integer.check(z.gte(0), z.lte(MAX_TARGET_MINUTES)),
+          'how long before a breach the warning fires; default 25 % of the target, at most 60 minutes',
+        ),
+      ),
+      escalation: z.optional(
+        described(
+          z.nullable(SlaEscalationSchema),
+          'what a breach does to the ticket (fields an agent set by hand stay); null or left out: nothing',
+        ),
+      ),
+    })
+    .check(
+      z.superRefine((policy, context) => {
+        for (const error of validateConditions(policy.conditions, 'conditions')) {
+          context.addIssue({
+            code: 'custom',
+            message: error.message,
+            path: issuePath(error.path),
+            input: policy,
+          });
+        }
+      }),
+    ),
+  'SlaPolicyRequest',
+);
+
+/** A validated body as the core takes it: target names mapped to the core's metrics, `schedule` to an id. */
+export function slaPolicyInput(body: z.output<typeof SlaPolicyBody>): SlaPolicyInput {
+  const targets: Partial<Record<(typeof PRIORITIES)[number], SlaTargets>> = {};
+  for (const priority of PRIORITIES) {
+    const set = body.targets[priority];
+    if (!set) continue;
+    targets[priority] = Object.fromEntries(
+      SLA_METRICS.flatMap((metric) => {
+        const minutes = set[SLA_TARGET_KEYS[metric]];
+        return minutes === undefined ? [] : [[metric, minutes]];
+      }),
+    );
+  }
+  return {
+    name: body.name,
+    position: body.position,
+    conditions: body.conditions,
+    scheduleId: body.schedule ?? null,
+    targets,
+    warnBeforeMinutes: body.warnBeforeMinutes,
+    escalation: body.escalation ?? null,
+  };
+}
+
+export const SlaPolicyResponse = named(
+  z.object({
+    id: described(z.string(), 'slp_<ulid>'),
+    name: z.string(),
+    position: integer,
+    conditions: RuleConditions,
+    schedule: described(nullableString, 'schedule id; null: calendar hours'),
+    targets: z.partialRecord(z.enum(PRIORITIES), SlaTargetSet),
+    warnBeforeMinutes: described(z.nullable(integer), 'null: 25 % of each target, at most 60 minutes'),
+    escalation: z.nullable(SlaEscalationSchema),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+    version: described(integer, 'increases with every change; send it as If-Match to replace safely'),
+  }),
+  'SlaPolicy',
+);
+export const SlaPolicyList = named(
+  z.object({ items: described(z.array(SlaPolicyResponse), 'in the order they are tried') }),
+  'SlaPolicyList',
+);
+
+/** A stored policy as the API shows it: the contract's target names, `schedule`, no tenant. */
+export function slaPolicyJson(policy: StoredSlaPolicy) {
+  const targets: Record<string, Record<string, number>> = {};
+  for (const priority of PRIORITIES) {
+    const perMetric = policy.targets[priority];
+    if (!perMetric) continue;
+    targets[priority] = Object.fromEntries(
+      SLA_METRICS.flatMap((metric) => {
+        const minutes = perMetric[metric];
+        return minutes === undefined ? [] : [[SLA_TARGET_KEYS[metric], minutes]];
+      }),
+    );
+  }
+  return {
+    id: policy.id,
+    name: policy.name,
+    position: policy.position,
+    conditions: policy.conditions,
+    schedule: policy.scheduleId,
+    targets,
+    warnBeforeMinutes: policy.warnBeforeMinutes ?? null,
+    escalation: policy.escalation ?? null,
+    createdAt: policy.createdAt,
+    updatedAt: policy.updatedAt,
+    version: policy.version,
+  };
+}
+
+const hours = (limits: { readonly min: number; readonly max: number }) =>
+  integer.check(z.gte(limits.min), z.lte(limits.max));
+
+export const LifecycleSettingsPatchBody = named(
+  z
+    .strictObject({
+      autoCloseAfterHours: z.optional(
+        described(
+          hours(LIFECYCLE_LIMITS.autoCloseAfterHours),
+          'a solved ticket closes this many hours after it was solved',
+        ),
+      ),
+      pendingReminderAfterHours: z.optional(
+        described(
+          z.nullable(hours(LIFECYCLE_LIMITS.pendingReminderAfterHours)),
+          'the requester of a pending ticket is reminded this many hours after it went pending; null: never',
+        ),
+      ),
+      pendingAutoSolveAfterHours: z.optional(
+        described(
+          z.nullable(hours(LIFECYCLE_LIMITS.pendingAutoSolveAfterHours)),
+          'a pending ticket is solved this many hours after it went pending; null: never; must come after the reminder',
+        ),
+      ),
+    })
+    .check(atLeastOneField),
+  'LifecycleSettingsPatch',
+);
+
+export const LifecycleSettingsResponse = named(
+  z.object({
+    autoCloseAfterHours: described(integer, 'default 96 (4 days)'),
+    pendingReminderAfterHours: described(z.nullable(integer), 'default null: no reminder'),
+    pendingAutoSolveAfterHours: described(z.nullable(integer), 'default null: no auto-solve'),
+  }),
+  'LifecycleSettings',
 );

@@ -118,6 +118,20 @@ const DATA = {
     })
     .describe('routing found no agent to take the ticket now; it waits in its group’s queue'),
   'macro.applied': z.object({ macroId: z.string(), macroName: z.string() }),
+  'sla.warning': z
+    .object({ metric: z.string(), policy: z.string(), dueAt: z.iso.datetime() })
+    .describe('a running SLA metric passed its warning time: it breaches at dueAt'),
+  'sla.breached': z.object({
+    metric: z.string(),
+    policy: z.string(),
+    dueAt: z.iso.datetime(),
+    escalation: z
+      .array(z.string())
+      .describe('what the policy’s escalation changed, or left to an agent’s choice'),
+  }),
+  'ticket.reminder_sent': z
+    .object({ afterHours: z.number() })
+    .describe('the requester of a pending ticket was reminded that it waits for them'),
   'ticket.linked': z.object({ link: z.enum(['follow_up_of', 'followed_up_by']), number: z.number().int() }),
   'email.sent': z.object({
     kind: z.enum(['acknowledgement', 'reply']),

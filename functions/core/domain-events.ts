@@ -20,6 +20,9 @@ export const DOMAIN_EVENT_TYPES = {
   rules_halted: 'rules.halted',
   routing_deferred: 'ticket.queued',
   macro_applied: 'macro.applied',
+  sla_warning: 'sla.warning',
+  sla_breached: 'sla.breached',
+  reminder_sent: 'ticket.reminder_sent',
 } as const satisfies Record<TimelineEventType, string>;
 
 export type DomainEventType = (typeof DOMAIN_EVENT_TYPES)[TimelineEventType];

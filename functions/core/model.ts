@@ -43,6 +43,39 @@ export interface TicketTriage extends Triage {
   readonly at: string;
 }
 
+/** One SLA metric as the ticket shows it (see core/sla/metrics.ts for the definitions). */
+export interface TicketSlaMetric {
+  readonly metric: string;
+  readonly targetMinutes: number;
+  /** When it breaches (or breached); null while paused. */
+  readonly dueAt: string | null;
+  readonly elapsedMinutes: number;
+  readonly paused: boolean;
+  readonly breached: boolean;
+  readonly fulfilledAt: string | null;
+}
+
+/** The ticket's SLA: the policy that applies and its metrics, as of `at`. */
+export interface TicketSla {
+  readonly policy: { readonly id: string; readonly name: string };
+  readonly metrics: readonly TicketSlaMetric[];
+  /** A running metric has breached. */
+  readonly breached: boolean;
+  /** A running metric is past its warning and not yet breached. */
+  readonly atRisk: boolean;
+  /** The earliest due time of a running metric: what the at-risk and breached views sort by. */
+  readonly nextDueAt: string | null;
+  readonly at: string;
+}
+
+/** A deadline armed for the ticket (the TIMER item beside it; see core/timers.ts). */
+export interface ArmedTimer {
+  readonly slot: string;
+  readonly kind: string;
+  readonly dueAt: string;
+  readonly effect: string;
+}
+
 /** Rule firings on a ticket within the current window: the per-ticket budget that stops rule loops. */
 export interface RuleBudget {
   readonly firings: number;
@@ -90,6 +123,12 @@ export interface Ticket {
   /** Fields an agent set by hand: automation never overwrites a human decision. */
   readonly pinnedFields: readonly PinnableField[];
   readonly ruleBudget: RuleBudget | null;
+  /** The SLA policy that applies and its metrics; null when none applies. */
+  readonly sla: TicketSla | null;
+  /** The deadlines armed for it (SLA warnings and breaches, auto-close, pending reminders). */
+  readonly timers: readonly ArmedTimer[];
+  /** One-time timer effects already applied in the current cycles (a fired warning is not armed again). */
+  readonly timerEffectsDone: readonly string[];
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly solvedAt: string | null;
@@ -176,6 +215,21 @@ export type TimelineEventData =
       readonly reason: string;
     }
   | { readonly type: 'macro_applied'; readonly macroId: string; readonly macroName: string }
+  | {
+      readonly type: 'sla_warning';
+      readonly metric: string;
+      readonly policy: string;
+      readonly dueAt: string;
+    }
+  | {
+      readonly type: 'sla_breached';
+      readonly metric: string;
+      readonly policy: string;
+      readonly dueAt: string;
+      /** What the policy's escalation changed (recorded for reporting), and what it left to an agent's choice. */
+      readonly escalation: readonly string[];
+    }
+  | { readonly type: 'reminder_sent'; readonly afterHours: number }
   | { readonly type: 'linked'; readonly link: LinkKind; readonly number: number }
   | {
       readonly type: 'email_sent';

@@ -4,6 +4,7 @@
 
 import type { AgentEvent } from './agent-events.ts';
 import type { EmailSettings, OutboundMail } from './email/outbound.ts';
+import type { LifecycleSettings } from './lifecycle-settings.ts';
 import type { Macro } from './macros/macro.ts';
 import type {
   Agent,
@@ -19,7 +20,10 @@ import type {
   TimelineEvent,
 } from './model.ts';
 import type { Rule } from './rules/rule.ts';
+import type { StoredSlaPolicy } from './sla/policy.ts';
+import type { BusinessSchedule } from './sla/schedule.ts';
 import type { Change } from './tickets.ts';
+import type { DueTimerMessage, Timer } from './timers.ts';
 import type { NaiveBayesModel } from './triage/naive-bayes.ts';
 
 export interface Clock {
@@ -66,6 +70,8 @@ export interface TicketFilter {
   readonly group?: string | undefined;
   readonly assignee?: string | undefined;
   readonly requester?: string | undefined;
+  /** Tickets whose running SLA breached, or passed its warning (at risk). */
+  readonly sla?: 'breached' | 'at_risk' | undefined;
 }
 
 /**
@@ -122,6 +128,12 @@ export interface AssignmentClaims {
     | undefined;
 }
 
+/** The TIMER items a change arms or moves (`put`) and the slots it clears (`remove`), in its transaction. */
+export interface TimerWrites {
+  readonly put: readonly Timer[];
+  readonly remove: readonly string[];
+}
+
 export class AgentUnavailableError extends Error {
   constructor(readonly agentId: string) {
     super(`agent ${agentId} is at capacity`);
@@ -144,6 +156,7 @@ export interface TicketStore {
     readonly followUpOf?: { readonly change: Change; readonly expectedVersion: number } | undefined;
     readonly references?: TicketReferences | undefined;
     readonly inboundMessage?: InboundMessage | undefined;
+    readonly timers?: TimerWrites | undefined;
   }): Promise<void>;
   get(tenantId: string, number: number): Promise<Ticket | null>;
   /**
@@ -159,6 +172,7 @@ export interface TicketStore {
       readonly inboundMessage?: InboundMessage | undefined;
       readonly consumedEvent?: ConsumedEvent | undefined;
       readonly assignment?: AssignmentClaims | undefined;
+      readonly timers?: TimerWrites | undefined;
     },
   ): Promise<void>;
   /** Appends events that record something without changing the ticket (mail sent, bounced). Idempotent by id. */
@@ -353,4 +367,91 @@ export interface RuleStore {
   update(rule: Rule, expectedVersion: number): Promise<void>;
   /** False when there was no such rule. */
   delete(tenantId: string, id: string): Promise<boolean>;
+}
+
+/** A timer as the due index holds it: armed, and claimed by a sweep since `claimedAt` (or not yet claimed). */
+export interface DueTimer extends Timer {
+  readonly claimedAt: string | null;
+}
+
+export interface DueTimerPage {
+  /** Oldest due first. */
+  readonly timers: readonly DueTimer[];
+  /** Opaque; null on the last page. */
+  readonly nextCursor: string | null;
+  /** Read capacity the page consumed, when the store reports it. */
+  readonly readUnits?: number;
+}
+
+/** The sparse, sharded index of armed timers (core/timers.ts), and the claim that hands one to a single sweep. */
+export interface TimerStore {
+  /**
+   * Timers of one shard due at `now` or earlier (`dueAt <= now`), oldest first, whose claim (if any) has
+   * expired: a timer a running sweep holds is not returned.
+   */
+  due(shard: number, now: string, limit: number, cursor?: string): Promise<DueTimerPage>;
+  /**
+   * Claims the timer for this sweep, at `now`: only while it is still armed as read (same `dueAt` and `effect`)
+   * and unclaimed, or claimed longer than CLAIM_LEASE_MS ago. False when another sweep won or it changed.
+   */
+  claim(timer: Timer, now: string): Promise<boolean>;
+}
+
+/** The timer queue: claimed timers go to the timer worker (which de-duplicates on `effect`). */
+export interface TimerQueue {
+  send(messages: readonly DueTimerMessage[]): Promise<void>;
+}
+
+/** A tenant's business hours: a BusinessSchedule with its identity. SLA policies run their clocks on one. */
+export interface Schedule extends BusinessSchedule {
+  readonly tenantId: string;
+  /** `sch_<ulid>`. */
+  readonly id: string;
+  readonly name: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly version: number;
+}
+
+/** A tenant's business-hours schedules (at most MAX_SCHEDULES of them). */
+export interface ScheduleStore {
+  /** Throws DomainError('validation') when the tenant has MAX_SCHEDULES already. */
+  create(schedule: Schedule): Promise<void>;
+  get(tenantId: string, id: string): Promise<Schedule | null>;
+  /** All of the tenant's schedules, oldest first. */
+  list(tenantId: string): Promise<Schedule[]>;
+  /** Guarded by version; throws ConcurrentModificationError when it is not `expectedVersion` (or is gone). */
+  update(schedule: Schedule, expectedVersion: number): Promise<void>;
+  /** False when there was no such schedule; DomainError('conflict') while an SLA policy runs on it. */
+  delete(tenantId: string, id: string): Promise<boolean>;
+}
+
+/**
+ * A tenant's SLA policies (at most MAX_SLA_POLICIES). Each write keeps, in the same transaction, how many policies
+ * run on each schedule: a policy never points at a deleted schedule, and a schedule in use is never deleted.
+ */
+export interface SlaPolicyStore {
+  /**
+   * Throws DomainError('validation') when the tenant has MAX_SLA_POLICIES already, or (path `schedule`) when its
+   * schedule does not exist; DomainError('conflict') when the id is taken.
+   */
+  create(policy: StoredSlaPolicy): Promise<void>;
+  get(tenantId: string, id: string): Promise<StoredSlaPolicy | null>;
+  /** All of the tenant's policies (at most MAX_SLA_POLICIES), ordered by position, ties by id. */
+  list(tenantId: string): Promise<StoredSlaPolicy[]>;
+  /**
+   * Replaces `previous`, guarded by its version (ConcurrentModificationError when it changed or is gone);
+   * DomainError('validation') (path `schedule`) when a schedule it moves to does not exist.
+   */
+  update(policy: StoredSlaPolicy, previous: StoredSlaPolicy): Promise<void>;
+  /** False when there was no such policy. */
+  delete(tenantId: string, id: string): Promise<boolean>;
+}
+
+/** A tenant's lifecycle settings (auto-close, pending reminder and auto-solve: lifecycle-settings.ts). */
+export interface LifecycleSettingsStore {
+  /** The settings in effect: what the tenant saved, DEFAULT_LIFECYCLE_SETTINGS for the rest. */
+  get(tenantId: string): Promise<LifecycleSettings>;
+  /** Replaces the settings whole. */
+  put(tenantId: string, settings: LifecycleSettings): Promise<void>;
 }

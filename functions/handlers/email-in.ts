@@ -5,8 +5,7 @@ import { DynamoDbCustomerStore } from '../adapters/dynamodb/customer-store.ts';
 import { DynamoDbCustomFieldStore } from '../adapters/dynamodb/directory-stores.ts';
 import { DynamoDbIdempotencyStore } from '../adapters/dynamodb/idempotency-store.ts';
 import { DynamoDbMailboxStore } from '../adapters/dynamodb/mail-stores.ts';
-import { makeDynamoDbMailPorts } from '../adapters/dynamodb/ports.ts';
-import { DynamoDbTicketStore } from '../adapters/dynamodb/ticket-store.ts';
+import { makeDynamoDbMailPorts, makeDynamoDbTimedTicketStore } from '../adapters/dynamodb/ports.ts';
 import { makeIds } from '../adapters/ids.ts';
 import { parseMail } from '../adapters/mime/parse-mail.ts';
 import { makeReplySignerSource } from '../adapters/reply-signer.ts';
@@ -22,7 +21,7 @@ const tables = tableNamesFromEnv();
 // Only the stores the intake needs: the bundle carries none of the API's other use cases.
 const clock = makeClock();
 const ports = {
-  tickets: new DynamoDbTicketStore(documentClient, tables),
+  tickets: makeDynamoDbTimedTicketStore(documentClient, tables, clock),
   customers: new DynamoDbCustomerStore(documentClient, tables),
   customFields: new DynamoDbCustomFieldStore(documentClient, tables),
   mailboxes: new DynamoDbMailboxStore(documentClient, tables),

@@ -157,6 +157,55 @@ const CONTRACTS: Record<string, OperationContract> = {
     description:
       'Called as `POST /v1/tickets/{number}/macros/{id}:apply` (`{macroAction}` is `<macro id>:apply`; any other suffix is a 404). The field changes, then the reply rendered against the changed ticket, then a `macro_applied` event, all in one change: the ticket takes one version step. Fields the macro changes count as set by hand by the agent. An inactive macro is a 409, a closed ticket a 422. Honours `If-Match` as PATCH does; the response carries the ticket’s ETag.',
   },
+  createSchedule: {
+    body: api.ScheduleBody,
+    response: api.ScheduleResponse,
+    status: 201,
+    description:
+      'Business hours in a time zone: open intervals per weekday and closed holidays. SLA policies run their clocks on one. Bad types are a 400; an unknown time zone, a malformed time or date, an interval ending before it starts or overlapping another, or no interval at all a 422 naming the field (`weekly[2].end`). At most 100 schedules per tenant.',
+  },
+  listSchedules: { response: api.ScheduleList, status: 200 },
+  getSchedule: { response: api.ScheduleResponse, status: 200 },
+  updateSchedule: {
+    body: api.ScheduleBody,
+    response: api.ScheduleResponse,
+    status: 200,
+    description:
+      'Replaces the schedule whole. Send `If-Match: "<version>"` to replace only the version you read (412 otherwise).',
+  },
+  deleteSchedule: {
+    status: 204,
+    description: 'A schedule an SLA policy runs on cannot be deleted: 409, naming the policies.',
+  },
+  createSlaPolicy: {
+    body: api.SlaPolicyBody,
+    response: api.SlaPolicyResponse,
+    status: 201,
+    description:
+      'Targets per ticket priority (Zendesk’s metrics), on calendar hours or a business-hours schedule. The first policy by position whose conditions match a ticket applies. At a breach, the escalation raises the priority (never lowers it), moves the group and adds tags, leaving fields an agent set by hand. Bad fields, operators or targets are a 400; an unknown schedule or escalation group a 422. At most 200 policies per tenant.',
+  },
+  listSlaPolicies: { response: api.SlaPolicyList, status: 200 },
+  getSlaPolicy: { response: api.SlaPolicyResponse, status: 200 },
+  updateSlaPolicy: {
+    body: api.SlaPolicyBody,
+    response: api.SlaPolicyResponse,
+    status: 200,
+    description:
+      'Replaces the policy whole (without `position` it keeps its place; without `schedule` it runs on calendar hours). Send `If-Match: "<version>"` to replace only the version you read (412 otherwise).',
+  },
+  deleteSlaPolicy: { status: 204 },
+  getLifecycleSettings: {
+    response: api.LifecycleSettingsResponse,
+    status: 200,
+    description: 'The settings in effect: what the tenant saved, the defaults for the rest.',
+  },
+  updateLifecycleSettings: {
+    body: api.LifecycleSettingsPatchBody,
+    response: api.LifecycleSettingsResponse,
+    status: 200,
+    description:
+      'Fields given replace the current ones; null turns the reminder or the auto-solve off. The auto-solve must come after the reminder when both are on (422 otherwise). Answers with the settings in effect.',
+  },
 };
 
 const ref = (schema: z.ZodMiniType) => ({ $ref: `#/components/schemas/${schemaName(schema)}` });

@@ -11,6 +11,7 @@ import {
   CustomerQuery,
   EmailSettingsBody,
   IdParam,
+  LifecycleSettingsPatchBody,
   ListTicketsQuery,
   MacroActionParam,
   MacroBody,
@@ -20,6 +21,10 @@ import {
   RoutingSettingsBody,
   RuleActionParam,
   RuleBody,
+  ScheduleBody,
+  SlaPolicyBody,
+  slaPolicyInput,
+  slaPolicyJson,
   TestRuleBody,
   TicketNumberParam,
   TriageSettingsBody,
@@ -358,5 +363,80 @@ export function makeOperations(useCases: UseCases, info: { version: string }): R
         ticketHeaders(result.ticket),
       );
     },
+
+    createSchedule: async (request) => {
+      const schedule = await useCases.createSchedule(tenant(request), request.json(ScheduleBody));
+      return json(201, withoutTenant(schedule), {
+        location: `/v1/schedules/${schedule.id}`,
+        etag: `"${schedule.version}"`,
+      });
+    },
+
+    listSchedules: async (request) =>
+      json(200, { items: (await useCases.listSchedules(tenant(request))).map(withoutTenant) }),
+
+    getSchedule: async (request) => {
+      const { id } = request.params(IdParam);
+      const schedule = await useCases.getSchedule(tenant(request), id);
+      return json(200, withoutTenant(schedule), { etag: `"${schedule.version}"` });
+    },
+
+    updateSchedule: async (request) => {
+      const { id } = request.params(IdParam);
+      const ifMatch = ifMatchOf(request);
+      const schedule = await useCases.updateSchedule(
+        tenant(request),
+        id,
+        request.json(ScheduleBody),
+        ifMatch,
+      );
+      return json(200, withoutTenant(schedule), { etag: `"${schedule.version}"` });
+    },
+
+    deleteSchedule: async (request) => {
+      const { id } = request.params(IdParam);
+      await useCases.deleteSchedule(tenant(request), id);
+      return { statusCode: 204 };
+    },
+
+    createSlaPolicy: async (request) => {
+      const body = request.json(SlaPolicyBody);
+      const policy = await useCases.createSlaPolicy(tenant(request), slaPolicyInput(body));
+      return json(201, slaPolicyJson(policy), {
+        location: `/v1/sla-policies/${policy.id}`,
+        etag: `"${policy.version}"`,
+      });
+    },
+
+    listSlaPolicies: async (request) =>
+      json(200, { items: (await useCases.listSlaPolicies(tenant(request))).map(slaPolicyJson) }),
+
+    getSlaPolicy: async (request) => {
+      const { id } = request.params(IdParam);
+      const policy = await useCases.getSlaPolicy(tenant(request), id);
+      return json(200, slaPolicyJson(policy), { etag: `"${policy.version}"` });
+    },
+
+    updateSlaPolicy: async (request) => {
+      const { id } = request.params(IdParam);
+      const ifMatch = ifMatchOf(request);
+      const body = request.json(SlaPolicyBody);
+      const policy = await useCases.updateSlaPolicy(tenant(request), id, slaPolicyInput(body), ifMatch);
+      return json(200, slaPolicyJson(policy), { etag: `"${policy.version}"` });
+    },
+
+    deleteSlaPolicy: async (request) => {
+      const { id } = request.params(IdParam);
+      await useCases.deleteSlaPolicy(tenant(request), id);
+      return { statusCode: 204 };
+    },
+
+    getLifecycleSettings: async (request) => json(200, await useCases.getLifecycleSettings(tenant(request))),
+
+    updateLifecycleSettings: async (request) =>
+      json(
+        200,
+        await useCases.updateLifecycleSettings(tenant(request), request.json(LifecycleSettingsPatchBody)),
+      ),
   };
 }

@@ -6,6 +6,8 @@ import type { Page, TimelineEvent } from '../core/model.ts';
  */
 export function withoutTenant<T extends { readonly tenantId: string }>(value: T): Omit<T, 'tenantId'> {
   const { tenantId: _tenant, ...rest } = value;
+  // A ticket's record of applied timer effects is the timer worker's bookkeeping, not part of the ticket.
+  if ('timerEffectsDone' in rest) delete (rest as { timerEffectsDone?: unknown }).timerEffectsDone;
   return rest;
 }
 

@@ -11,6 +11,7 @@ import {
   functions,
   mail,
   outbox,
+  queues,
   routes,
   tables,
 } from '../../functions/topology.ts';
@@ -62,6 +63,7 @@ describe.each(functionNames)('function %s', (name) => {
       ...(definition.readsOperatorKey ? [env.operatorKeySecretArn] : []),
       ...(definition.buckets ?? []).map((bucket) => buckets[bucket].envVar),
       ...(definition.readsReplySecret ? [mail.replySecretArnEnvVar] : []),
+      ...(definition.sendsTo ?? []).map((name) => queues.find((queue) => queue.name === name)!.envVar!),
     ];
     const variables = properties.Environment.Variables;
     expect(Object.keys(variables).sort()).toEqual(expected.sort());

@@ -34,13 +34,15 @@ const SAMPLE_QUEUES = vi.hoisted((): QueueDefinition[] => [
   },
 ]);
 
-vi.mock(import('../../functions/topology.ts'), async (importOriginal) => ({
-  ...(await importOriginal()),
-  queues: SAMPLE_QUEUES,
-}));
+vi.mock(import('../../functions/topology.ts'), async (importOriginal) => {
+  const original = await importOriginal();
+  // Plain queues stay: functions send to them (`sendsTo`), and a sender without its queue fails synth.
+  const plain = original.queues.filter((queue) => !queue.events && !queue.topic);
+  return { ...original, queues: [...SAMPLE_QUEUES, ...plain] };
+});
 
 const { resourcesOf, synthDeskless } = await import('./synth.ts');
-const { eventBus } = await import('../../functions/topology.ts');
+const { eventBus, queues } = await import('../../functions/topology.ts');
 const { stateful, statefulTemplate, statelessTemplate } = synthDeskless();
 const resources = resourcesOf(statefulTemplate);
 
@@ -133,7 +135,7 @@ describe('consumers', () => {
         resource.Type === 'AWS::Lambda::EventSourceMapping' &&
         resource.Properties.StartingPosition === undefined,
     );
-    expect(sqsMappings).toHaveLength(SAMPLE_QUEUES.filter((queue) => queue.consumer).length);
+    expect(sqsMappings).toHaveLength(queues.filter((queue) => queue.consumer).length);
     expect(sqsMappings[0]!.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
     expect(sqsMappings[0]!.Properties.BatchSize).toBe(5);
     expect(JSON.stringify(sqsMappings[0]!.Properties.EventSourceArn)).toContain('TriageSubscriber');

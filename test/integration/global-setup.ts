@@ -16,7 +16,8 @@
  * 1. Environment variables, exactly what a Lambda gets: `AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_SQS`,
  *    `AWS_ENDPOINT_URL_SNS`, `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL_EVENTBRIDGE`, `AWS_ENDPOINT_URL_SESV2`
  *    (and `_SES`), `AWS_REGION`, dummy credentials, `TABLE_NAME`, `IDEMPOTENCY_TABLE_NAME`, `MAIL_BUCKET`,
- *    `EVENT_BUS_NAME`, `REPLY_SECRET`, `DESKLESS_OPERATOR_API_KEY`. Vitest starts its workers after this setup
+ *    `EVENT_BUS_NAME`, `REPLY_SECRET`, `DESKLESS_OPERATOR_API_KEY`, and the URL of each queue functions send to
+ *    (`TIMER_QUEUE_URL`). Vitest starts its workers after this setup
  *    and they inherit `process.env`, so adapters and handlers imported by a test file find their config as in
  *    AWS, and a plain `new DynamoDBClient({})` talks to DynamoDB Local (`new S3Client({})` to fauxqs, path-style
  *    by itself because the endpoint is an IP address).
@@ -42,7 +43,7 @@ import { ensureTables, startDynamoDbLocal } from '../../local/dynamodb.ts';
 import { startLocalEventBridge } from '../../local/eventbridge.ts';
 import { generateOperatorKey, generateReplySecret } from '../../local/local-state.ts';
 import { consoleLog } from '../../local/log.ts';
-import { queueRules, startLocalQueues } from '../../local/queues.ts';
+import { queueRules, queueUrls, startLocalQueues } from '../../local/queues.ts';
 import { startSesOutbound } from '../../local/ses-outbound.ts';
 
 export interface IntegrationEnvironment {
@@ -110,6 +111,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       operatorApiKey: generateOperatorKey(),
       bucketNames: sqs.buckets,
       replySecret: generateReplySecret(),
+      queueUrls: queueUrls(sqs.queues),
     });
     stops.push(applyEnv(env));
 

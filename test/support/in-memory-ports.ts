@@ -8,6 +8,10 @@ import { agentLoadChanges } from '../../functions/core/agent-load.ts';
 import { organizationOf } from '../../functions/core/customers.ts';
 import { DEFAULT_EMAIL_SETTINGS, type EmailSettings } from '../../functions/core/email/outbound.ts';
 import { ConcurrentModificationError, DomainError } from '../../functions/core/errors.ts';
+import {
+  DEFAULT_LIFECYCLE_SETTINGS,
+  type LifecycleSettings,
+} from '../../functions/core/lifecycle-settings.ts';
 import { MAX_MACROS, type Macro } from '../../functions/core/macros/macro.ts';
 import type {
   Agent,
@@ -20,6 +24,12 @@ import type {
   Ticket,
   TimelineEvent,
 } from '../../functions/core/model.ts';
+import type {
+  LifecycleSettingsStore,
+  Schedule,
+  ScheduleStore,
+  SlaPolicyStore,
+} from '../../functions/core/ports.ts';
 import {
   type AgentStore,
   AgentUnavailableError,
@@ -52,11 +62,15 @@ import {
   type TicketFilter,
   type TicketReferences,
   type TicketStore,
+  type TimerWrites,
   type TriageSettingsStore,
 } from '../../functions/core/ports.ts';
 import { byPosition, MAX_RULES, type Rule } from '../../functions/core/rules/rule.ts';
+import { byPolicyOrder, MAX_SLA_POLICIES, type StoredSlaPolicy } from '../../functions/core/sla/policy.ts';
 import type { Change } from '../../functions/core/tickets.ts';
+import type { Timer } from '../../functions/core/timers.ts';
 import type { Ports } from '../../functions/core/use-cases/index.ts';
+import { MAX_SCHEDULES } from '../../functions/core/use-cases/sla-config.ts';
 
 function paginate<T>(all: readonly T[], page: PageRequest): Page<T> {
   const start = page.cursor ? Number(page.cursor) : 0;
@@ -96,6 +110,17 @@ export class MemoryTicketStore implements TicketStore {
     if (this.messages.has(key)) throw new DuplicateMessageError(message.messageId);
     this.messages.set(key, number);
   }
+  /** TIMER items by `${tenant}#${number}#${slot}`, as the change transactions write them. */
+  readonly timerItems = new Map<string, Timer>();
+
+  private writeTimers(ticket: Ticket, writes: TimerWrites | undefined) {
+    for (const timer of writes?.put ?? []) {
+      this.timerItems.set(`${timer.tenantId}#${timer.ticketNumber}#${timer.slot}`, timer);
+    }
+    for (const slot of writes?.remove ?? [])
+      this.timerItems.delete(`${ticket.tenantId}#${ticket.number}#${slot}`);
+  }
+
   /** Events marked handled by workers (`consumer#eventId`). */
   readonly consumed = new Set<string>();
   /** Round-robin cursors by `${tenant}#${group}`, as the group items hold them. */
@@ -213,6 +238,7 @@ export class MemoryTicketStore implements TicketStore {
     this.recordInbound(change.ticket.tenantId, change.ticket.number, args.inboundMessage);
     this.upsertCustomer(change.ticket.tenantId, requester, change.ticket.createdAt);
     this.apply(change);
+    this.writeTimers(change.ticket, args.timers);
     if (followUpOf) this.apply(followUpOf.change);
     if (idemKey && idempotency) this.idempotency.set(idemKey, idempotency);
   }
@@ -233,6 +259,7 @@ export class MemoryTicketStore implements TicketStore {
     if (options.customer)
       this.upsertCustomer(change.ticket.tenantId, options.customer, change.ticket.updatedAt);
     this.apply(change);
+    this.writeTimers(change.ticket, options.timers);
     commit();
   }
 
@@ -266,6 +293,11 @@ export class MemoryTicketStore implements TicketStore {
       .filter((t) => !filter.group || t.group === filter.group)
       .filter((t) => !filter.assignee || t.assignee === filter.assignee)
       .filter((t) => !filter.requester || t.requester.id === filter.requester)
+      .filter(
+        (t) =>
+          !filter.sla ||
+          (filter.sla === 'breached' ? t.sla?.breached === true : t.sla?.atRisk === true && !t.sla.breached),
+      )
       .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt) || b.number - a.number);
     return paginate(all, page);
   }
@@ -438,6 +470,7 @@ export function memoryPorts() {
     macros: new MemoryMacroStore(),
     triageSettings: new MemoryTriageSettingsStore(),
     rules: new MemoryRuleStore(),
+    ...memorySlaStores(),
     routing: new MemoryRoutingStore(tickets, agents, groups),
     secrets: fakeSecrets,
     clock,
@@ -627,4 +660,126 @@ export class MemoryRoutingStore implements RoutingStore {
   async putSettings(tenantId: string, settings: RoutingSettings) {
     this.settingsByTenant.set(tenantId, settings);
   }
+}
+
+/** Schedules, with the count of SLA policies running on each (the policy store keeps it, as DynamoDB does). */
+export class MemoryScheduleStore implements ScheduleStore {
+  readonly schedules = new Map<string, Schedule>();
+  /** `${tenant}#${scheduleId}` → policies running on it. */
+  readonly uses = new Map<string, number>();
+  private key = (tenantId: string, id: string) => `${tenantId}#${id}`;
+  async create(schedule: Schedule) {
+    if ((await this.list(schedule.tenantId)).length >= MAX_SCHEDULES) {
+      throw new DomainError(
+        'validation',
+        `a tenant has at most ${MAX_SCHEDULES} schedules; delete one first`,
+      );
+    }
+    if (this.schedules.has(this.key(schedule.tenantId, schedule.id))) {
+      throw new DomainError('conflict', `schedule ${schedule.id} exists already`);
+    }
+    this.schedules.set(this.key(schedule.tenantId, schedule.id), structuredClone(schedule));
+  }
+  async get(tenantId: string, id: string) {
+    const schedule = this.schedules.get(this.key(tenantId, id));
+    return schedule ? structuredClone(schedule) : null;
+  }
+  async list(tenantId: string) {
+    return [...this.schedules.values()]
+      .filter((s) => s.tenantId === tenantId)
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map((s) => structuredClone(s));
+  }
+  async update(schedule: Schedule, expectedVersion: number) {
+    if (this.schedules.get(this.key(schedule.tenantId, schedule.id))?.version !== expectedVersion) {
+      throw new ConcurrentModificationError(`schedule ${schedule.id}`);
+    }
+    this.schedules.set(this.key(schedule.tenantId, schedule.id), structuredClone(schedule));
+  }
+  async delete(tenantId: string, id: string) {
+    if ((this.uses.get(this.key(tenantId, id)) ?? 0) > 0) {
+      throw new DomainError('conflict', `schedule ${id} is used by an SLA policy; change the policy first`);
+    }
+    this.uses.delete(this.key(tenantId, id));
+    return this.schedules.delete(this.key(tenantId, id));
+  }
+  /** What the policy store's transactions do to a schedule's uses: check it exists, count one more or less. */
+  use(tenantId: string, scheduleId: string | null, delta: 1 | -1) {
+    if (scheduleId === null) return;
+    const key = this.key(tenantId, scheduleId);
+    if (delta > 0 && !this.schedules.has(key)) {
+      throw new DomainError('validation', `schedule ${scheduleId} does not exist`, [
+        { path: 'schedule', message: `schedule ${scheduleId} does not exist` },
+      ]);
+    }
+    this.uses.set(key, (this.uses.get(key) ?? 0) + delta);
+  }
+}
+
+export class MemorySlaPolicyStore implements SlaPolicyStore {
+  readonly policies = new Map<string, StoredSlaPolicy>();
+  constructor(private readonly schedules: MemoryScheduleStore) {}
+  private key = (tenantId: string, id: string) => `${tenantId}#${id}`;
+  async create(policy: StoredSlaPolicy) {
+    if (
+      [...this.policies.values()].filter((p) => p.tenantId === policy.tenantId).length >= MAX_SLA_POLICIES
+    ) {
+      throw new DomainError(
+        'validation',
+        `a tenant has at most ${MAX_SLA_POLICIES} SLA policies; delete one first`,
+      );
+    }
+    if (this.policies.has(this.key(policy.tenantId, policy.id))) {
+      throw new DomainError('conflict', `SLA policy ${policy.id} exists already`);
+    }
+    this.schedules.use(policy.tenantId, policy.scheduleId, 1);
+    this.policies.set(this.key(policy.tenantId, policy.id), structuredClone(policy));
+  }
+  async get(tenantId: string, id: string) {
+    const policy = this.policies.get(this.key(tenantId, id));
+    return policy ? structuredClone(policy) : null;
+  }
+  async list(tenantId: string) {
+    return [...this.policies.values()]
+      .filter((p) => p.tenantId === tenantId)
+      .sort(byPolicyOrder)
+      .slice(0, MAX_SLA_POLICIES)
+      .map((p) => structuredClone(p));
+  }
+  async update(policy: StoredSlaPolicy, previous: StoredSlaPolicy) {
+    if (this.policies.get(this.key(policy.tenantId, policy.id))?.version !== previous.version) {
+      throw new ConcurrentModificationError(`SLA policy ${policy.id}`);
+    }
+    if (policy.scheduleId !== previous.scheduleId) {
+      this.schedules.use(policy.tenantId, policy.scheduleId, 1);
+      this.schedules.use(policy.tenantId, previous.scheduleId, -1);
+    }
+    this.policies.set(this.key(policy.tenantId, policy.id), structuredClone(policy));
+  }
+  async delete(tenantId: string, id: string) {
+    const policy = this.policies.get(this.key(tenantId, id));
+    if (!policy) return false;
+    this.schedules.use(tenantId, policy.scheduleId, -1);
+    return this.policies.delete(this.key(tenantId, id));
+  }
+}
+
+export class MemoryLifecycleSettingsStore implements LifecycleSettingsStore {
+  readonly settings = new Map<string, LifecycleSettings>();
+  async get(tenantId: string) {
+    return { ...(this.settings.get(tenantId) ?? DEFAULT_LIFECYCLE_SETTINGS) };
+  }
+  async put(tenantId: string, settings: LifecycleSettings) {
+    this.settings.set(tenantId, { ...settings });
+  }
+}
+
+/** The SLA configuration's stores, wired together (policies keep their schedules' uses). */
+export function memorySlaStores() {
+  const schedules = new MemoryScheduleStore();
+  return {
+    schedules,
+    slaPolicies: new MemorySlaPolicyStore(schedules),
+    lifecycleSettings: new MemoryLifecycleSettingsStore(),
+  };
 }

@@ -69,6 +69,23 @@ export const keys = {
   rule: (tenantId: string, id: string) => ({ pk: `${t(tenantId)}#RULES`, sk: `RUL#${id}` }),
   /** How many rules the tenant has, kept by the same transactions that create and delete them. */
   ruleCount: (tenantId: string) => ({ pk: `${t(tenantId)}#RULES`, sk: 'COUNT' }),
+  schedulesPk: (tenantId: string) => `${t(tenantId)}#SCHEDULES`,
+  schedule: (tenantId: string, id: string) => ({ pk: `${t(tenantId)}#SCHEDULES`, sk: `SCH#${id}` }),
+  /** How many schedules the tenant has, kept by the same transactions that create and delete them. */
+  scheduleCount: (tenantId: string) => ({ pk: `${t(tenantId)}#SCHEDULES`, sk: 'COUNT' }),
+  /** How many SLA policies run on a schedule, kept by the policies' transactions; a schedule in use stays. */
+  scheduleUses: (tenantId: string, id: string) => ({ pk: `${t(tenantId)}#SCHEDULES`, sk: `USES#${id}` }),
+  slaPoliciesPk: (tenantId: string) => `${t(tenantId)}#SLAPOLICIES`,
+  slaPolicy: (tenantId: string, id: string) => ({ pk: `${t(tenantId)}#SLAPOLICIES`, sk: `SLP#${id}` }),
+  /** How many SLA policies the tenant has, kept by the same transactions that create and delete them. */
+  slaPolicyCount: (tenantId: string) => ({ pk: `${t(tenantId)}#SLAPOLICIES`, sk: 'COUNT' }),
+  /** The tenant's lifecycle settings (auto-close, pending reminder and auto-solve), beside its other settings. */
+  lifecycleSettings: (tenantId: string) => ({ pk: `${t(tenantId)}#SETTINGS`, sk: 'LIFECYCLE' }),
+  /** A deadline of a ticket, beside it (core/timers.ts); one item per slot. */
+  timer: (tenantId: string, number: number, slot: string) => ({
+    pk: `${t(tenantId)}#TKT#${number}`,
+    sk: `TIMER#${slot}`,
+  }),
 };
 
 /** Partition keys of the ticket view indexes (see topology.ts). */
@@ -78,6 +95,8 @@ export const views = {
   group: (tenantId: string, group: string) => `${t(tenantId)}#G#${group}`,
   assignee: (tenantId: string, assignee: string) => `${t(tenantId)}#A#${assignee}`,
   requester: (tenantId: string, customerId: string) => `${t(tenantId)}#REQ#${customerId}`,
+  /** Tickets whose running SLA breached or passed its warning. */
+  sla: (tenantId: string, state: 'breached' | 'at_risk') => `${t(tenantId)}#SLA#${state}`,
   /** A group's queue: its unassigned tickets that want an agent (new or open), oldest first. */
   queue: (tenantId: string, group: string) => `${t(tenantId)}#Q#${group}`,
 };

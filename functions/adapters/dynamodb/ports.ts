@@ -1,5 +1,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Clock } from '../../core/ports.ts';
+import { makeCurrentSla, type TimerContextSource, withTimers } from '../../core/timed-tickets.ts';
 import type { Ports } from '../../core/use-cases/index.ts';
+import { makeTimerContextSource } from '../../core/use-cases/timer-context.ts';
 import { mail } from '../../topology.ts';
 import { makeClock } from '../clock.ts';
 import { makeIds } from '../ids.ts';
@@ -18,8 +21,38 @@ import {
 import { DynamoDbMessageStore } from './message-store.ts';
 import { DynamoDbRoutingStore } from './routing-store.ts';
 import { DynamoDbRuleStore } from './rule-store.ts';
+import {
+  DynamoDbLifecycleSettingsStore,
+  DynamoDbScheduleStore,
+  DynamoDbSlaPolicyStore,
+} from './sla-stores.ts';
 import { DynamoDbTicketStore } from './ticket-store.ts';
 import { DynamoDbTriageSettingsStore } from './triage-settings-store.ts';
+
+/**
+ * The tenant's SLA policies, schedules and lifecycle settings, as deadline planning reads them (cached briefly;
+ * see core/use-cases/timer-context.ts).
+ */
+export function makeDynamoDbTimerContext(client: DynamoDBDocumentClient, tables: Pick<TableNames, 'main'>) {
+  const policies = new DynamoDbSlaPolicyStore(client, tables);
+  const schedules = new DynamoDbScheduleStore(client, tables);
+  const lifecycle = new DynamoDbLifecycleSettingsStore(client, tables);
+  return makeTimerContextSource({
+    policies: (tenantId) => policies.list(tenantId),
+    schedules: (tenantId) => schedules.list(tenantId),
+    lifecycle: (tenantId) => lifecycle.get(tenantId),
+  });
+}
+
+/** A ticket store that keeps every ticket's deadlines (SLA, auto-close, reminders) in its own writes. */
+export function makeDynamoDbTimedTicketStore(
+  client: DynamoDBDocumentClient,
+  tables: Pick<TableNames, 'main'> & Partial<Pick<TableNames, 'idempotency'>>,
+  clock: Clock,
+  context: TimerContextSource = makeDynamoDbTimerContext(client, tables),
+) {
+  return withTimers(new DynamoDbTicketStore(client, tables), { context, clock });
+}
 
 /** Every port of the API backed by DynamoDB: what a handler (or a test against DynamoDB Local) runs on. */
 export function makeDynamoDbPorts(
@@ -27,8 +60,12 @@ export function makeDynamoDbPorts(
   tables: TableNames,
   clock = makeClock(),
 ): Ports {
+  const timerContext = makeDynamoDbTimerContext(client, tables);
+  const tickets = makeDynamoDbTimedTicketStore(client, tables, clock, timerContext);
   return {
-    tickets: new DynamoDbTicketStore(client, tables),
+    tickets,
+    timerContext,
+    currentSla: makeCurrentSla(tickets, { context: timerContext, clock }),
     customers: new DynamoDbCustomerStore(client, tables),
     agents: new DynamoDbAgentStore(client, tables),
     groups: new DynamoDbGroupStore(client, tables),
@@ -44,6 +81,9 @@ export function makeDynamoDbPorts(
     ),
     routing: new DynamoDbRoutingStore(client, tables),
     rules: new DynamoDbRuleStore(client, tables),
+    schedules: new DynamoDbScheduleStore(client, tables),
+    slaPolicies: new DynamoDbSlaPolicyStore(client, tables),
+    lifecycleSettings: new DynamoDbLifecycleSettingsStore(client, tables),
     secrets: apiKeySecrets,
     clock,
     ids: makeIds(),
@@ -54,15 +94,31 @@ export function makeDynamoDbPorts(
  * The stores the triage and routing workers use: the main table only (they never take an Idempotency-Key).
  */
 export function makeDynamoDbWorkerPorts(client: DynamoDBDocumentClient, tables: Pick<TableNames, 'main'>) {
+  const clock = makeClock();
   return {
-    tickets: new DynamoDbTicketStore(client, tables),
+    tickets: makeDynamoDbTimedTicketStore(client, tables, clock),
     agents: new DynamoDbAgentStore(client, tables),
     groups: new DynamoDbGroupStore(client, tables),
     routing: new DynamoDbRoutingStore(client, tables),
     rules: new DynamoDbRuleStore(client, tables),
     macros: new DynamoDbMacroStore(client, tables),
     triageSettings: new DynamoDbTriageSettingsStore(client, tables),
-    clock: makeClock(),
+    clock,
+    ids: makeIds(),
+  };
+}
+
+/** The timer worker's stores: tickets (re-planning deadlines as it saves) and the deadlines' context. */
+export function makeDynamoDbTimedWorkerPorts(
+  client: DynamoDBDocumentClient,
+  tables: Pick<TableNames, 'main'>,
+) {
+  const clock = makeClock();
+  const context = makeDynamoDbTimerContext(client, tables);
+  return {
+    tickets: makeDynamoDbTimedTicketStore(client, tables, clock, context),
+    context,
+    clock,
     ids: makeIds(),
   };
 }

@@ -13,6 +13,8 @@ const VIEW_ATTRIBUTES = [
   'viewRequester',
   'viewQueue',
   'queuedAt',
+  'viewSla',
+  'slaDue',
   'activity',
   'statusActivity',
 ];
@@ -20,6 +22,14 @@ const VIEW_ATTRIBUTES = [
 /** A ticket as stored: its fields plus the keys that place it in every view it belongs to. */
 export function ticketItem(ticket: Ticket): Record<string, unknown> {
   const act = activity(ticket.updatedAt, ticket.number);
+  const slaState =
+    ticket.spam || !ticket.sla
+      ? null
+      : ticket.sla.breached
+        ? 'breached'
+        : ticket.sla.atRisk
+          ? 'at_risk'
+          : null;
   return {
     ...keys.ticket(ticket.tenantId, ticket.number),
     entity: 'ticket',
@@ -35,6 +45,11 @@ export function ticketItem(ticket: Ticket): Record<string, unknown> {
     // Sparse: only tickets waiting for an agent are in their group's queue, oldest first.
     viewQueue: inQueue(ticket) ? views.queue(ticket.tenantId, ticket.group!) : undefined,
     queuedAt: inQueue(ticket) ? `${ticket.createdAt}#${String(ticket.number).padStart(10, '0')}` : undefined,
+    // Sparse: only tickets whose SLA breached or is at risk, soonest due first.
+    viewSla: slaState ? views.sla(ticket.tenantId, slaState) : undefined,
+    slaDue: slaState
+      ? `${ticket.sla?.nextDueAt ?? ticket.updatedAt}#${String(ticket.number).padStart(10, '0')}`
+      : undefined,
     activity: act,
     statusActivity: `${statusRankPrefix(ticket.status)}${act}`,
   };
@@ -57,6 +72,9 @@ export function ticketFromItem(item: Record<string, unknown>): Ticket {
     triage: ticket.triage ?? null,
     pinnedFields: ticket.pinnedFields ?? [],
     ruleBudget: ticket.ruleBudget ?? null,
+    sla: ticket.sla ?? null,
+    timers: ticket.timers ?? [],
+    timerEffectsDone: ticket.timerEffectsDone ?? [],
   };
 }
 

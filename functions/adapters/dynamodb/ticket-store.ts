@@ -20,6 +20,7 @@ import {
   type TicketFilter,
   type TicketReferences,
   type TicketStore,
+  type TimerWrites,
 } from '../../core/ports.ts';
 import type { Change } from '../../core/tickets.ts';
 import type { TableNames } from './client.ts';
@@ -29,6 +30,7 @@ import { idempotencyItem } from './idempotency-store.ts';
 import { EVENT_PREFIX, keys, statusRankPrefix, views } from './keys.ts';
 import { inboundMessagePut } from './message-store.ts';
 import { eventFromItem, putEvents, ticketFromItem, ticketItem, upsertCustomer } from './ticket-items.ts';
+import { timerItem } from './timer-items.ts';
 import { type TransactItem, transact } from './transactions.ts';
 
 function putTicket(table: string, ticket: Ticket, expectedVersion: number | null): TransactItem {
@@ -198,6 +200,19 @@ function changeItems(table: string, change: Change, expectedVersion: number | nu
   return [putTicket(table, change.ticket, expectedVersion), ...putEvents(table, change.events)];
 }
 
+/** The change's TIMER items: armed or moved ones written whole (a fresh, unclaimed item), cleared ones deleted. */
+function timerItems(table: string, ticket: Ticket, writes: TimerWrites | undefined): TransactItem[] {
+  if (!writes) return [];
+  return [
+    ...writes.put.map((timer): TransactItem => ({ Put: { TableName: table, Item: timerItem(timer) } })),
+    ...writes.remove.map(
+      (slot): TransactItem => ({
+        Delete: { TableName: table, Key: keys.timer(ticket.tenantId, ticket.number, slot) },
+      }),
+    ),
+  ];
+}
+
 interface ViewQuery {
   readonly index: string | undefined;
   readonly partitionAttribute: string;
@@ -206,6 +221,8 @@ interface ViewQuery {
   readonly sortPrefix?: string | undefined;
   /** Filters the index cannot express; applied after the read. */
   readonly residual: Partial<Record<'status' | 'group' | 'assignee', string>>;
+  /** Oldest (soonest) first instead of newest first. */
+  readonly ascending?: boolean;
 }
 
 /**
@@ -214,6 +231,16 @@ interface ViewQuery {
  */
 export function planTicketQuery(tenantId: string, filter: TicketFilter): ViewQuery {
   const { status, group, assignee, requester } = filter;
+  if (filter.sla) {
+    return {
+      index: 'bySla',
+      partitionAttribute: 'viewSla',
+      partition: views.sla(tenantId, filter.sla),
+      sortAttribute: 'slaDue',
+      residual: { status: status === 'spam' ? undefined : status, group, assignee },
+      ascending: true,
+    };
+  }
   if (status === 'spam') {
     return {
       index: 'byStatus',
@@ -303,6 +330,7 @@ export class DynamoDbTicketStore implements TicketStore {
     const items: TransactItem[] = [
       ...changeItems(table, change, null),
       ...upsertCustomer(table, change.ticket.tenantId, requester, change.ticket.createdAt),
+      ...timerItems(table, change.ticket, args.timers),
     ];
     if (followUpOf) items.push(...changeItems(table, followUpOf.change, followUpOf.expectedVersion));
     const messageIndex = items.length;
@@ -353,7 +381,10 @@ export class DynamoDbTicketStore implements TicketStore {
     options: Parameters<TicketStore['save']>[2] = {},
   ): Promise<void> {
     const table = this.tables.main;
-    const items = changeItems(table, change, expectedVersion);
+    const items = [
+      ...changeItems(table, change, expectedVersion),
+      ...timerItems(table, change.ticket, options.timers),
+    ];
     if (options.customer) {
       items.push(...upsertCustomer(table, change.ticket.tenantId, options.customer, change.ticket.updatedAt));
     }
@@ -439,7 +470,7 @@ export class DynamoDbTicketStore implements TicketStore {
       KeyConditionExpression: condition,
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
-      ScanIndexForward: false,
+      ScanIndexForward: plan.ascending === true,
       Limit: page.limit,
       ExclusiveStartKey: decodeCursor(page.cursor, {
         attributes: ['pk', 'sk', plan.partitionAttribute, plan.sortAttribute],

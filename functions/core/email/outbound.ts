@@ -97,7 +97,6 @@ export function planOutbound(context: OutboundContext): OutboundDecision {
     };
   }
 
-  if (event.actor.type !== 'agent') return { skip: 'only agents’ comments are sent' };
   if (!data.public) return { skip: 'internal notes stay internal' };
   return {
     send: {
@@ -107,7 +106,8 @@ export function planOutbound(context: OutboundContext): OutboundDecision {
       cc: ticket.participants,
       subject: outboundSubject(ticket.subject, ticket.number, true),
       text: data.body,
-      autoSubmitted: false,
+      // Public comments the system writes (a rule's macro reply, a pending reminder) are automatic mail.
+      autoSubmitted: event.actor.type !== 'agent',
     },
   };
 }

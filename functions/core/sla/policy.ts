@@ -1,6 +1,7 @@
 import { type Conditions, type ConditionTarget, evaluate, validateConditions } from '../conditions.ts';
 import type { FieldError } from '../errors.ts';
 import { PRIORITIES, type Priority } from '../model.ts';
+import { type SlaEscalation, validateEscalation } from './escalation.ts';
 
 /** The SLA metrics, with Zendesk's definitions (see metrics.ts for exactly when each runs, pauses and ends). */
 export const SLA_METRICS = [
@@ -37,7 +38,45 @@ export interface SlaPolicy {
   readonly targets: Partial<Record<Priority, SlaTargets>>;
   /** Lead time of the breach warning; default 25 % of the target, at most 60 minutes. */
   readonly warnBeforeMinutes?: number;
+  /** What a breach of one of its targets does to the ticket (escalation.ts); null or absent: nothing. */
+  readonly escalation?: SlaEscalation | null;
 }
+
+/** A policy as a tenant keeps it: its identity, its escalation (null: none) and its version. */
+export interface StoredSlaPolicy extends SlaPolicy {
+  readonly tenantId: string;
+  /** `slp_<ulid>`. */
+  readonly id: string;
+  readonly escalation: SlaEscalation | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly version: number;
+}
+
+/** A policy as an admin writes it (POST creates one, PUT replaces one whole), in the core's metric names. */
+export interface SlaPolicyInput {
+  readonly name: string;
+  /** Default: after the last policy. Left out of a PUT, the policy keeps its place. */
+  readonly position?: number | undefined;
+  /** Default: none (every ticket matches). */
+  readonly conditions?: Conditions | undefined;
+  /** Default null: calendar hours. */
+  readonly scheduleId?: string | null | undefined;
+  readonly targets: Partial<Record<Priority, SlaTargets>>;
+  readonly warnBeforeMinutes?: number | undefined;
+  readonly escalation?: SlaEscalation | null | undefined;
+}
+
+export const SLA_POLICY_ID_PREFIX = 'slp_';
+/** Most policies per tenant: the SLA clock reads them all whenever a ticket's matched fields change. */
+export const MAX_SLA_POLICIES = 200;
+export const MAX_POLICY_POSITION = 1_000_000;
+
+/** The order policies are tried in: by position, ties by id (what `selectPolicy` does). */
+export const byPolicyOrder = (
+  a: Pick<SlaPolicy, 'position' | 'id'>,
+  b: Pick<SlaPolicy, 'position' | 'id'>,
+): number => a.position - b.position || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /** Longest target accepted: a year of minutes (a business-hours year is far longer in real time). */
 export const MAX_TARGET_MINUTES = 525_600;
@@ -51,9 +90,7 @@ export const DEFAULT_WARN_CAP_MINUTES = 60;
  * conditions match; null when none does. Re-run it when a matched field (priority, group, …) changes.
  */
 export function selectPolicy<P extends SlaPolicy>(policies: readonly P[], ticket: ConditionTarget): P | null {
-  const ordered = [...policies].sort(
-    (a, b) => a.position - b.position || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-  );
+  const ordered = [...policies].sort(byPolicyOrder);
   return ordered.find((policy) => evaluate(policy.conditions, ticket)) ?? null;
 }
 
@@ -76,15 +113,26 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 
 /**
  * Field errors of a policy as received (unknown input, without or with its `id`); empty when it can be stored.
- * Whether `scheduleId` names an existing schedule is for the use case to check (it needs the store).
+ * Whether `scheduleId` names an existing schedule, and the escalation's `group` an existing group, is for the use
+ * case to check (it needs the stores).
  */
 export function validatePolicy(input: unknown): FieldError[] {
   if (!isObject(input)) return [{ path: '', message: 'must be an object' }];
   const errors: FieldError[] = [];
-  const allowed = ['id', 'name', 'position', 'conditions', 'scheduleId', 'targets', 'warnBeforeMinutes'];
+  const allowed = [
+    'id',
+    'name',
+    'position',
+    'conditions',
+    'scheduleId',
+    'targets',
+    'warnBeforeMinutes',
+    'escalation',
+  ];
   for (const key of Object.keys(input)) {
     if (!allowed.includes(key)) errors.push({ path: key, message: 'is not allowed' });
   }
+  errors.push(...validateEscalation(input.escalation, 'escalation'));
   const { id, name, position, conditions, scheduleId, targets, warnBeforeMinutes } = input;
   if (id !== undefined && (typeof id !== 'string' || id === '')) {
     errors.push({ path: 'id', message: 'must be a non-empty string' });

@@ -1,3 +1,4 @@
+import type { Ticket } from '../model.ts';
 import type {
   AgentStore,
   ApiKeyStore,
@@ -8,11 +9,14 @@ import type {
   GroupStore,
   IdempotencyStore,
   Ids,
+  LifecycleSettingsStore,
   MacroStore,
   MailboxStore,
   RoutingStore,
   RuleStore,
+  ScheduleStore,
   Secrets,
+  SlaPolicyStore,
   TenantStore,
   TicketStore,
   TriageSettingsStore,
@@ -56,6 +60,7 @@ import {
   makeTestRule,
   makeUpdateRule,
 } from './rules.ts';
+import { makeSlaConfigUseCases } from './sla-config.ts';
 import {
   makeAddComment,
   makeCreateTicket,
@@ -82,7 +87,14 @@ export interface Ports {
   readonly triageSettings: TriageSettingsStore;
   readonly secrets: Secrets;
   readonly routing: RoutingStore;
+  /** The tenant's deadline context (cached); the API drops its copy when policies, schedules or settings change. */
+  readonly timerContext?: { invalidate(tenantId: string): void } | undefined;
+  /** The ticket with its SLA as of now (the single-ticket read shows live elapsed time). */
+  readonly currentSla?: ((ticket: Ticket) => Promise<Ticket>) | undefined;
   readonly rules: RuleStore;
+  readonly schedules: ScheduleStore;
+  readonly slaPolicies: SlaPolicyStore;
+  readonly lifecycleSettings: LifecycleSettingsStore;
   readonly clock: Clock;
   readonly ids: Ids;
 }
@@ -127,6 +139,7 @@ export function makeUseCases(ports: Ports) {
     getTriageSettings: makeGetTriageSettings(ports),
     putTriageSettings: makePutTriageSettings(ports),
     ...ruleUseCases(ports),
+    ...makeSlaConfigUseCases(ports),
   };
 }
 

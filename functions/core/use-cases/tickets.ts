@@ -195,11 +195,15 @@ export function makeCreateTicket(deps: TicketDeps) {
   };
 }
 
-export function makeGetTicket(deps: Pick<TicketDeps, 'tickets'>) {
+export function makeGetTicket(
+  deps: Pick<TicketDeps, 'tickets'> & {
+    readonly currentSla?: ((ticket: Ticket) => Promise<Ticket>) | undefined;
+  },
+) {
   return async function getTicket(caller: Caller, number: number): Promise<Ticket> {
     const ticket = await deps.tickets.get(caller.tenantId, number);
     if (!ticket) throw notFound(`ticket #${number}`);
-    return ticket;
+    return deps.currentSla ? deps.currentSla(ticket) : ticket;
   };
 }
 

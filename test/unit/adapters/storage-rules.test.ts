@@ -93,6 +93,22 @@ describe('clock', () => {
     expect(clock.now()).toBe('2026-01-01T00:30:00.000Z');
   });
 
+  it('starts simulated time where DESKLESS_CLOCK_START says', () => {
+    let real = Date.parse('2026-11-28T10:00:00Z');
+    const clock = makeClock(
+      {
+        DESKLESS_CLOCK_SPEED: '600',
+        DESKLESS_CLOCK_ORIGIN: String(real),
+        DESKLESS_CLOCK_START: '2026-11-27T17:30:00Z',
+      },
+      () => real,
+    );
+    expect(clock.now()).toBe('2026-11-27T17:30:00.000Z');
+    real += 6_000;
+    expect(clock.now()).toBe('2026-11-27T18:30:00.000Z');
+    expect(() => makeClock({ DESKLESS_CLOCK_START: 'friday' })).toThrow(/ISO-8601/);
+  });
+
   it('refuses a nonsensical speed', () => {
     expect(() => makeClock({ DESKLESS_CLOCK_SPEED: '-1' })).toThrow(/positive number/);
     expect(() => makeClock({ DESKLESS_CLOCK_SPEED: 'fast' })).toThrow(/positive number/);

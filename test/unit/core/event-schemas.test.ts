@@ -117,6 +117,23 @@ describe('domain event schemas', () => {
         macroId: 'mac_1',
         macroName: 'Thanks',
       }),
+      noteEvent(linked.ticket, { type: 'system', id: 'timers' }, now, ids, {
+        type: 'sla_warning',
+        metric: 'first_reply',
+        policy: 'slp_1',
+        dueAt: now,
+      }),
+      noteEvent(linked.ticket, { type: 'system', id: 'timers' }, now, ids, {
+        type: 'sla_breached',
+        metric: 'first_reply',
+        policy: 'slp_1',
+        dueAt: now,
+        escalation: ['priority → urgent'],
+      }),
+      noteEvent(linked.ticket, { type: 'system', id: 'timers' }, now, ids, {
+        type: 'reminder_sent',
+        afterHours: 48,
+      }),
     ];
     const all = [
       ...opened.events,

@@ -145,6 +145,14 @@ describe('sending mail for timeline events', () => {
     expect(sent.at(-1)!.references).toEqual(['in-1@example.com', sent[0]!.messageId]);
   });
 
+  it('sends a public comment the system wrote (a rule’s macro reply, a reminder) as automatic mail', async () => {
+    const { ticket, uc } = await emailTicket();
+    const automatic = await uc.addComment(channel, ticket.number, { body: 'We are on it.' });
+    expect(automatic.comment.actor.type).toBe('system');
+    await send('acme', ticket.number, automatic.comment.id, 1);
+    expect(sent.at(-1)).toMatchObject({ kind: 'reply', text: 'We are on it.', autoSubmitted: true });
+  });
+
   it('writes a failed send on the timeline and throws for the queue to retry', async () => {
     const { ticket, firstComment } = await emailTicket();
     failNext = true;

@@ -62,6 +62,8 @@ describe('the HTTP API contract', () => {
         'triage',
         'pinnedFields',
         'ruleBudget',
+        'sla',
+        'timers',
         'number',
         'priority',
         'requester',

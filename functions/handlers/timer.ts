@@ -1,0 +1,42 @@
+import { documentClient, tableName } from '../adapters/dynamodb/client.ts';
+import { makeDynamoDbTimedWorkerPorts } from '../adapters/dynamodb/ports.ts';
+import { makeSqsConsumer, PoisonMessageError } from '../adapters/sqs/consume.ts';
+import { makeDeadLetterer, sqsClient } from '../adapters/sqs/dead-letter.ts';
+import type { DueTimerMessage } from '../core/timers.ts';
+import { makeFireTimer } from '../core/use-cases/fire-timer.ts';
+import { logger } from './logger.ts';
+
+const ports = makeDynamoDbTimedWorkerPorts(documentClient, { main: tableName('main') });
+const fireTimer = makeFireTimer(ports);
+
+const FIELDS = ['tenantId', 'slot', 'effect', 'dueAt', 'claimedAt'] as const;
+
+/** A claimed timer as the sweeper sent it; anything else can never succeed. */
+function dueTimerOf(body: string): DueTimerMessage {
+  let message: unknown;
+  try {
+    message = JSON.parse(body);
+  } catch {
+    throw new PoisonMessageError('the body is not JSON');
+  }
+  const fields = message as Record<string, unknown>;
+  if (typeof message !== 'object' || message === null || !Number.isInteger(fields.ticketNumber)) {
+    throw new PoisonMessageError('not a due timer (ticketNumber)');
+  }
+  for (const field of FIELDS) {
+    if (typeof fields[field] !== 'string') throw new PoisonMessageError(`not a due timer (${field})`);
+  }
+  return message as DueTimerMessage;
+}
+
+/** Timer queue → the effect of each due timer (SLA warning or breach, auto-close, pending reminder), once. */
+export const handler = makeSqsConsumer(
+  'timer',
+  async (record) => {
+    const message = dueTimerOf(record.body);
+    const lateMs = Date.parse(message.claimedAt) - Date.parse(message.dueAt);
+    return { slot: message.slot, ticket: message.ticketNumber, lateMs, ...(await fireTimer(message)) };
+  },
+  logger,
+  { deadLetter: makeDeadLetterer(sqsClient(), 'timer') },
+);
