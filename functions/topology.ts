@@ -356,7 +356,15 @@ export const queues: readonly QueueDefinition[] = [
     name: 'triage',
     description:
       'New tickets and every update: classification of customer messages, then the tenant’s automation rules',
-    events: ['ticket.created', 'comment.added', 'ticket.updated', 'ticket.status_changed', 'ticket.assigned'],
+    events: [
+      'ticket.created',
+      'comment.added',
+      'ticket.updated',
+      'ticket.status_changed',
+      'ticket.assigned',
+      'sla.warning',
+      'sla.breached',
+    ],
     consumer: 'triage',
     batchSize: 10,
     visibilityTimeoutSeconds: 3 * 60,

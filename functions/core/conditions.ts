@@ -50,6 +50,8 @@ export const CONDITION_FIELDS = [
   'triage.language',
   'triage.urgency',
   'triage.sentiment',
+  'sla.breached',
+  'sla.at_risk',
 ] as const;
 export type ConditionField = (typeof CONDITION_FIELDS)[number];
 
@@ -69,6 +71,8 @@ export type ConditionTarget = Pick<
   readonly assignee?: string | null | undefined;
   readonly triage?: ConditionTriage | null | undefined;
   readonly comment?: string | null | undefined;
+  /** The ticket's SLA state (`sla.breached`, `sla.at_risk`); missing or null: no SLA applies. */
+  readonly sla?: { readonly breached: boolean; readonly atRisk: boolean } | null | undefined;
 };
 
 /** Longest `matches` pattern accepted; the glob matcher is O(pattern × text) in the worst case. */
@@ -96,6 +100,7 @@ type FieldKind =
   | { readonly kind: 'code' }
   | { readonly kind: 'number'; readonly min: number; readonly max: number }
   | { readonly kind: 'list' }
+  | { readonly kind: 'flag' }
   | { readonly kind: 'custom' };
 
 const FIELD_KINDS: Readonly<Record<ConditionField, FieldKind>> = {
@@ -114,6 +119,8 @@ const FIELD_KINDS: Readonly<Record<ConditionField, FieldKind>> = {
   'triage.language': { kind: 'code' },
   'triage.urgency': { kind: 'enum', values: URGENCIES, ordered: true },
   'triage.sentiment': { kind: 'number', min: SENTIMENT_RANGE.min, max: SENTIMENT_RANGE.max },
+  'sla.breached': { kind: 'flag' },
+  'sla.at_risk': { kind: 'flag' },
 };
 
 const OPERATORS_BY_KIND: Readonly<Record<FieldKind['kind'], readonly ConditionOperator[]>> = {
@@ -123,6 +130,7 @@ const OPERATORS_BY_KIND: Readonly<Record<FieldKind['kind'], readonly ConditionOp
   code: ['is', 'is_not', 'in'],
   number: ['greater_than', 'less_than'],
   list: ['contains', 'not_contains'],
+  flag: ['is', 'is_not'],
   custom: CONDITION_OPERATORS,
 };
 
@@ -183,6 +191,8 @@ export function evaluateCondition(condition: Condition, ticket: ConditionTarget)
       if (typeof actual !== 'number' || typeof value !== 'number') return false;
       return operator === 'greater_than' ? actual > value : actual < value;
     }
+    case 'flag':
+      return operator === 'is' ? actual === value : actual !== value;
     case 'list': {
       // `contains`: has at least one of the tags given; `not_contains`: has none of them.
       const wanted = toList(value).map((tag) => String(tag).toLowerCase());
@@ -212,6 +222,10 @@ export function readField(field: string, ticket: ConditionTarget): unknown {
       return ticket.requester.email;
     case 'assignee':
       return ticket.assignee ?? null;
+    case 'sla.breached':
+      return ticket.sla?.breached ?? false;
+    case 'sla.at_risk':
+      return ticket.sla?.atRisk ?? false;
     case 'comment':
       return ticket.comment ?? null;
     case 'triage.intent':
@@ -477,6 +491,8 @@ function scalarError(kind: FieldKind, operator: ConditionOperator, value: unknow
         : `must be a number from ${kind.min} to ${kind.max}`;
     case 'list':
       return typeof value === 'string' && value !== '' ? null : 'must be a tag';
+    case 'flag':
+      return typeof value === 'boolean' ? null : 'must be true or false';
     case 'text':
       if (operator === 'is' || operator === 'is_not') {
         return value === null || typeof value === 'string' ? null : 'must be a string or null';

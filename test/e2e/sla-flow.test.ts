@@ -114,6 +114,12 @@ beforeAll(async () => {
     escalation: { priority: 'urgent', group: escalations.body.id, addTags: ['sla_breached'] },
   });
   expect(standard.status, JSON.stringify(standard.body)).toBe(201);
+  const notify = await api('POST', '/v1/rules', admin, {
+    name: 'Tell the team about breaches',
+    conditions: { all: [{ field: 'sla.breached', operator: 'is', value: true }] },
+    actions: [{ field: 'internal_note', value: 'SLA breached: take this one first.' }],
+  });
+  expect(notify.status, JSON.stringify(notify.body)).toBe(201);
   const settings = await api('PATCH', '/v1/settings', admin, { autoCloseAfterHours: 1 });
   expect(settings.status, JSON.stringify(settings.body)).toBe(200);
 }, 60_000);
@@ -124,7 +130,7 @@ afterAll(async () => {
 });
 
 describe('SLA clocks and lifecycle automations on timers', () => {
-  it('breaches a first reply SLA within a simulated minute of its due time, and escalates', async () => {
+  it('breaches a first reply SLA right after its due time, escalates, and lets a rule notify the team', async () => {
     const { number } = await openTicket('Card declined');
     const due = Date.parse(metric(await ticket(number), 'first_reply').dueAt);
     const events = await eventually(
@@ -144,6 +150,14 @@ describe('SLA clocks and lifecycle automations on timers', () => {
     expect(escalated).toMatchObject({ priority: 'urgent', tags: expect.arrayContaining(['sla_breached']) });
     expect(escalated.group).not.toBeNull();
     expect(metric(escalated, 'first_reply')).toMatchObject({ breached: true });
+    // A rule on `sla.breached` notifies the team: the breach is an update the rules see.
+    const notes = await eventually(
+      () => timeline(number),
+      (list) => list.some((e) => e.type === 'comment' && e.data.public === false),
+    );
+    expect(notes.find((e) => e.type === 'comment' && e.data.public === false)?.data.body).toBe(
+      'SLA breached: take this one first.',
+    );
     const listed = await api('GET', '/v1/tickets?sla=breached', admin);
     expect(listed.body.items.map((t: { number: number }) => t.number)).toContain(number);
   }, 60_000);

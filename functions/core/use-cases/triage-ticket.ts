@@ -24,6 +24,9 @@ const UPDATE_EVENTS = new Set([
   'ticket.status_changed',
   'ticket.assigned',
   'comment.added',
+  // An SLA warning or breach is an update too: rules can act on it (`sla.at_risk`, `sla.breached`).
+  'sla.warning',
+  'sla.breached',
 ]);
 
 export interface TriageDeps {

@@ -228,3 +228,30 @@ describe('validating the new fields', () => {
     expect(errors[3]!.message).toBe('must be one of low, normal, high, urgent');
   });
 });
+
+describe('SLA conditions', () => {
+  const base = {
+    priority: 'normal',
+    type: 'question',
+    group: null,
+    channel: 'api',
+    tags: [],
+    status: 'open',
+    subject: 's',
+    customFields: {},
+    requester: { email: null },
+  } as const;
+
+  it('read the ticket’s SLA state, false when no SLA applies', () => {
+    const breached = { ...base, sla: { breached: true, atRisk: false } };
+    expect(evaluate({ all: [{ field: 'sla.breached', operator: 'is', value: true }] }, breached)).toBe(true);
+    expect(evaluate({ all: [{ field: 'sla.at_risk', operator: 'is', value: true }] }, breached)).toBe(false);
+    expect(evaluate({ all: [{ field: 'sla.breached', operator: 'is', value: false }] }, base)).toBe(true);
+    expect(
+      validateConditions({ all: [{ field: 'sla.breached', operator: 'contains', value: true }] }),
+    ).toEqual([{ path: 'conditions.all[0].operator', message: 'sla.breached takes is, is_not' }]);
+    expect(validateConditions({ all: [{ field: 'sla.at_risk', operator: 'is', value: 'yes' }] })).toEqual([
+      { path: 'conditions.all[0].value', message: 'must be true or false' },
+    ]);
+  });
+});
