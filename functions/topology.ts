@@ -5,6 +5,9 @@
  * Plain data only: no CDK, no AWS SDK, no zod. Both worlds import this file.
  */
 
+import { AGENT_AVAILABLE } from './core/agent-events.ts';
+import { DOMAIN_EVENT_TYPES } from './core/domain-events.ts';
+
 export type Role = 'admin' | 'agent' | 'channel' | 'operator';
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
@@ -244,6 +247,14 @@ export const functions = {
         'language detection (franc-min trigram models), the sentiment lexicons and the Bedrock runtime client; a queue consumer, so no request waits on its cold start',
     },
   },
+  metering: {
+    name: 'metering',
+    entry: 'functions/handlers/metering.ts',
+    description: 'Counts usage per tenant and day from every domain event (batched counter ADDs)',
+    memoryMb: 256,
+    timeoutSeconds: 30,
+    tables: ['main'],
+  },
   routing: {
     name: 'routing',
     entry: 'functions/handlers/routing.ts',
@@ -366,6 +377,16 @@ export const queues: readonly QueueDefinition[] = [
       'sla.breached',
     ],
     consumer: 'triage',
+    batchSize: 10,
+    visibilityTimeoutSeconds: 3 * 60,
+    maxReceiveCount: 5,
+    poisonToDeadLetter: true,
+  },
+  {
+    name: 'metering',
+    description: 'Every domain event, for the usage counters finance reads (one batch, a few counter writes)',
+    events: [...Object.values(DOMAIN_EVENT_TYPES), AGENT_AVAILABLE],
+    consumer: 'metering',
     batchSize: 10,
     visibilityTimeoutSeconds: 3 * 60,
     maxReceiveCount: 5,

@@ -6,6 +6,7 @@ import type { AgentEvent } from './agent-events.ts';
 import type { EmailSettings, OutboundMail } from './email/outbound.ts';
 import type { LifecycleSettings } from './lifecycle-settings.ts';
 import type { Macro } from './macros/macro.ts';
+import type { DayUsage, UsageByTenantDay } from './metering.ts';
 import type {
   Agent,
   ApiKey,
@@ -272,6 +273,14 @@ export interface RoutingStore {
   queued(tenantId: string, groupId: string, limit: number): Promise<number[]>;
   settings(tenantId: string): Promise<RoutingSettings>;
   putSettings(tenantId: string, settings: RoutingSettings): Promise<void>;
+}
+
+/** Usage counters per tenant per day (DESIGN.md data model): metering adds, finance reads. */
+export interface UsageStore {
+  /** Adds every tenant's counts of one metered batch, all or nothing. */
+  add(usage: UsageByTenantDay): Promise<void>;
+  /** Counts per day of a tenant between two days (inclusive, YYYY-MM-DD). */
+  read(tenantId: string, fromDay: string, toDay: string): Promise<Map<string, DayUsage>>;
 }
 
 /** Support addresses: which tenant a recipient address belongs to. Addresses are unique across tenants. */

@@ -1,6 +1,11 @@
 import { classifierFromEnv } from '../adapters/bedrock/config.ts';
+import { makeClock } from '../adapters/clock.ts';
 import { documentClient, tableName } from '../adapters/dynamodb/client.ts';
-import { makeDynamoDbWorkerPorts } from '../adapters/dynamodb/ports.ts';
+import { DynamoDbMacroStore } from '../adapters/dynamodb/macro-store.ts';
+import { makeDynamoDbTimedTicketStore } from '../adapters/dynamodb/ports.ts';
+import { DynamoDbRuleStore } from '../adapters/dynamodb/rule-store.ts';
+import { DynamoDbTriageSettingsStore } from '../adapters/dynamodb/triage-settings-store.ts';
+import { makeIds } from '../adapters/ids.ts';
 import { makeSqsConsumer, PoisonMessageError } from '../adapters/sqs/consume.ts';
 import { makeDeadLetterer, sqsClient } from '../adapters/sqs/dead-letter.ts';
 import { makeLoadTriageModel } from '../core/use-cases/triage-settings.ts';
@@ -8,7 +13,17 @@ import { makeTriageTicket } from '../core/use-cases/triage-ticket.ts';
 import { domainEventOf } from './domain-event.ts';
 import { logger } from './logger.ts';
 
-const ports = makeDynamoDbWorkerPorts(documentClient, { main: tableName('main') });
+// Only the stores triage uses: the bundle carries no routing or API code.
+const tables = { main: tableName('main') };
+const clock = makeClock();
+const ports = {
+  tickets: makeDynamoDbTimedTicketStore(documentClient, tables, clock),
+  rules: new DynamoDbRuleStore(documentClient, tables),
+  macros: new DynamoDbMacroStore(documentClient, tables),
+  triageSettings: new DynamoDbTriageSettingsStore(documentClient, tables),
+  clock,
+  ids: makeIds(),
+};
 const classifier = classifierFromEnv(process.env, {
   onFallback: (reason) => logger.warn('triage: Bedrock failed, the built-in classifier decided', { reason }),
 });

@@ -56,6 +56,12 @@ export const keys = {
   }),
   senderBucket: (tenantId: string, sender: string) => ({ pk: `${t(tenantId)}#RATE#${sender}`, sk: 'BUCKET' }),
   heldCounter: (tenantId: string, day: string) => ({ pk: `${t(tenantId)}#HELD#${day.slice(0, 7)}`, sk: day }),
+  /** Usage counters of one tenant for one month: one item per day and counter. */
+  usagePk: (tenantId: string, month: string) => `${t(tenantId)}#USAGE#${month}`,
+  usage: (tenantId: string, day: string, counter: string) => ({
+    pk: `${t(tenantId)}#USAGE#${day.slice(0, 7)}`,
+    sk: `${day}#${counter}`,
+  }),
   /** A worker's marker that it handled a domain event (exactly-once effects under redelivery). */
   consumedEvent: (tenantId: string, consumer: string, eventId: string) => ({
     pk: `${t(tenantId)}#DONE#${consumer}#${eventId}`,
