@@ -16,6 +16,14 @@
  * - `deskless:replaceActiveRuleSet`  `true` to let the deployment replace a receipt rule set someone else made
  *                          active in the account and region (only one can be active, so that set stops
  *                          receiving). Default `false`: the deployment fails and names the active set.
+ * - `deskless:budgetMonthlyUsd`  optional; a monthly AWS Budgets cost budget (`Deskless-<stage>`) in US dollars
+ *                          over the costs tagged `deskless:stage=<stage>` (activate that cost allocation tag in
+ *                          the Billing console). Notifies the alarm topic at 80 % and 100 % of the actual cost
+ *                          and when the forecast exceeds 100 %. Without it there is no budget.
+ * - `deskless:bedrockModelId`, `deskless:bedrockTimeoutMs`  optional; triage classifies with that Bedrock model
+ *                          (the built-in classifier decides when it fails or times out, default 4000 ms).
+ * - `deskless:priceOverrides`  optional; JSON of price-table fields (region, negotiated rates) the cost report
+ *                          prices usage with, validated here.
  */
 import { App } from 'aws-cdk-lib';
 import { addDeskless } from '../lib/deskless-app.ts';

@@ -1,4 +1,5 @@
 import type { Construct } from 'constructs';
+import { priceTableWith } from '../functions/core/cost/price-table.ts';
 
 /** What one deployment of Deskless varies by, read from CDK context (see bin/deskless.ts). */
 export interface DesklessConfig {
@@ -19,6 +20,13 @@ export interface DesklessConfig {
   readonly bedrockModelId?: string;
   /** How long triage waits for Bedrock before the built-in classifier decides (`deskless:bedrockTimeoutMs`). */
   readonly bedrockTimeoutMs?: number;
+  /**
+   * Monthly AWS Budgets cost budget over this stage's tagged resources, in US dollars
+   * (`deskless:budgetMonthlyUsd`); absent: no budget.
+   */
+  readonly budgetMonthlyUsd?: number;
+  /** The deployment's own prices for the cost report, as validated JSON (`deskless:priceOverrides`). */
+  readonly priceOverrides?: string;
 }
 
 /** Bedrock model and inference profile ids: `anthropic.claude-3-haiku-20240307-v1:0`, `us.amazon.nova-lite-v1:0`. */
@@ -58,8 +66,12 @@ export function readConfig(scope: Construct): DesklessConfig {
   ) {
     throw new Error(`deskless:bedrockTimeoutMs must be 100 to 60000 milliseconds, got "${timeout}"`);
   }
+  const budgetMonthlyUsd = readBudgetMonthlyUsd(scope);
+  const priceOverrides = readPriceOverrides(scope);
   return {
+    ...(priceOverrides !== undefined && { priceOverrides }),
     ...(bedrockModelId !== undefined && { bedrockModelId }),
+    ...(budgetMonthlyUsd !== undefined && { budgetMonthlyUsd }),
     ...(bedrockTimeoutMs !== undefined && { bedrockTimeoutMs }),
     stage,
     alarmEmail,
@@ -67,6 +79,32 @@ export function readConfig(scope: Construct): DesklessConfig {
     mailRecipients: readMailRecipients(scope),
     replaceActiveRuleSet: optionalBoolean(scope, 'deskless:replaceActiveRuleSet') ?? false,
   };
+}
+
+/**
+ * `deskless:priceOverrides`: the deployment's own prices for the cost report (another region, negotiated rates),
+ * as a JSON object of the price table's fields (cdk.json) or a JSON string (`-c`). Validated here, so a typo fails
+ * the synth instead of the API's cold start.
+ */
+function readPriceOverrides(scope: Construct): string | undefined {
+  const key = 'deskless:priceOverrides';
+  const value: unknown = scope.node.tryGetContext(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  let parsed: unknown = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      throw new Error(`${key} must be a JSON object of prices, got ${JSON.stringify(value)}`);
+    }
+  }
+  try {
+    priceTableWith(parsed);
+  } catch (error) {
+    const details = (error as { fieldErrors?: { path: string; message: string }[] }).fieldErrors ?? [];
+    throw new Error(`${key}: ${details.map((e) => `${e.path} ${e.message}`).join('; ') || String(error)}`);
+  }
+  return JSON.stringify(parsed);
 }
 
 /**
@@ -100,6 +138,26 @@ function readMailRecipients(scope: Construct): string[] {
     );
   }
   return [...recipients];
+}
+
+/** Whole dollars or dollars and cents: `50`, `12.5`, `12.50`. */
+const USD_PATTERN = /^\d{1,9}(?:\.\d{1,2})?$/;
+
+/** `-c deskless:budgetMonthlyUsd=50` gives the string "50", cdk.json may give the number 50. */
+function readBudgetMonthlyUsd(scope: Construct): number | undefined {
+  const key = 'deskless:budgetMonthlyUsd';
+  const value: unknown = scope.node.tryGetContext(key);
+  if (value === undefined || value === null) return undefined;
+  const text =
+    typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : undefined;
+  if (text === '') return undefined;
+  const amount = text !== undefined && USD_PATTERN.test(text) ? Number(text) : Number.NaN;
+  if (!(amount > 0)) {
+    throw new Error(
+      `${key} must be a positive amount of US dollars a month (50 or 12.50), got ${JSON.stringify(value)}`,
+    );
+  }
+  return amount;
 }
 
 /** Context from `-c key=value` arrives as a string, from cdk.json as any JSON; blanks count as unset. */

@@ -25,9 +25,11 @@ export function addDeskless(app: App): DesklessStacks {
     replaceActiveRuleSet: config.replaceActiveRuleSet,
   });
   const stateless = new StatelessStack(app, `Deskless-${config.stage}-Stateless`, {
-    description: `Deskless ${config.stage}: functions, HTTP API, alarms`,
+    description: `Deskless ${config.stage}: functions, HTTP API, alarms, dashboard`,
     stage: config.stage,
     stateful,
+    ...(config.budgetMonthlyUsd !== undefined && { budgetMonthlyUsd: config.budgetMonthlyUsd }),
+    ...(config.priceOverrides !== undefined && { priceOverrides: config.priceOverrides }),
     ...(config.bedrockModelId !== undefined && {
       bedrock: { modelId: config.bedrockModelId, timeoutMs: config.bedrockTimeoutMs },
     }),

@@ -11,6 +11,7 @@ import {
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { TRIAGE_ENV } from '../functions/adapters/bedrock/config.ts';
 import {
@@ -30,6 +31,8 @@ import {
 } from '../functions/topology.ts';
 import { addAlarm } from './alarms.ts';
 import { grantBucketAccess } from './bucket-access.ts';
+import { DesklessBudget } from './budget.ts';
+import { DesklessDashboard } from './dashboard.ts';
 import { DesklessHttpApi } from './http-api.ts';
 import { pascal } from './names.ts';
 import type { StatefulResources } from './stateful-stack.ts';
@@ -43,12 +46,18 @@ export interface StatelessStackProps extends StackProps {
   readonly stateful: StatefulResources;
   /** Triage with Amazon Bedrock (falling back to the built-in classifier); absent: built-in only. */
   readonly bedrock?: { readonly modelId: string; readonly timeoutMs?: number | undefined };
+  /** A monthly AWS Budgets cost budget over the stage's resources, notifying the alarm topic; absent: none. */
+  readonly budgetMonthlyUsd?: number;
+  /** The deployment's own prices (validated JSON) for the functions that price usage. */
+  readonly priceOverrides?: string;
 }
 
 /** Code and wiring: safe to destroy and redeploy at any time, nothing here holds data. */
 export class StatelessStack extends Stack {
   readonly functions: Readonly<Record<FunctionName, TopologyFunction>>;
   readonly httpApi: DesklessHttpApi;
+  readonly dashboard: DesklessDashboard;
+  readonly budget?: DesklessBudget;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -62,7 +71,7 @@ export class StatelessStack extends Stack {
     plainQueueSenders(queues, functions);
     const built: Partial<Record<FunctionName, TopologyFunction>> = {};
     for (const name of Object.keys(functions) as FunctionName[]) {
-      built[name] = this.buildFunction(name, stage, stateful, props.bedrock);
+      built[name] = this.buildFunction(name, stage, stateful, props.bedrock, props.priceOverrides);
     }
     this.functions = built as Record<FunctionName, TopologyFunction>;
 
@@ -76,15 +85,33 @@ export class StatelessStack extends Stack {
 
     this.connectOutbox(stateful);
     this.connectQueues(stateful);
+    const scheduleDeadLetters = new Map<string, IQueue>();
     for (const schedule of schedules) {
-      new TopologySchedule(this, `${pascal(schedule.name)}Schedule`, {
+      const built = new TopologySchedule(this, `${pascal(schedule.name)}Schedule`, {
         stage,
         definition: schedule,
         target: this.functions[schedule.target].function,
         alarmTopic: stateful.alarmTopic,
       });
+      scheduleDeadLetters.set(`${schedule.name} schedule`, built.deadLetterQueue);
     }
     this.addAlarms(stateful);
+    this.dashboard = new DesklessDashboard(this, 'Dashboard', {
+      stage,
+      functions: this.functions,
+      queues: stateful.queues,
+      deadLetterQueues: stateful.deadLetterQueues,
+      otherDeadLetterQueues: new Map([['outbox', stateful.outboxDeadLetterQueue], ...scheduleDeadLetters]),
+      httpApi: this.httpApi.api,
+      tables: stateful.tables,
+    });
+    if (props.budgetMonthlyUsd !== undefined) {
+      this.budget = new DesklessBudget(this, 'Budget', {
+        stage,
+        monthlyUsd: props.budgetMonthlyUsd,
+        topic: stateful.alarmTopic,
+      });
+    }
 
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.url, description: 'Base URL of the HTTP API' });
     new CfnOutput(this, 'OperatorKeySecretArn', {
@@ -104,6 +131,7 @@ export class StatelessStack extends Stack {
     stage: string,
     stateful: StatefulResources,
     bedrock: StatelessStackProps['bedrock'],
+    priceOverrides?: string,
   ): TopologyFunction {
     const definition: FunctionDefinition = functions[name];
     const environment: Record<string, string> = {
@@ -130,6 +158,8 @@ export class StatelessStack extends Stack {
       envVar: queues.find((queue) => queue.name === queueName)!.envVar!,
     }));
     for (const { queue, envVar } of sendsTo) environment[envVar] = queue.queueUrl;
+    if (definition.pricesUsage && priceOverrides !== undefined)
+      environment[env.priceOverrides] = priceOverrides;
     const usesBedrock = definition.invokesBedrock === true && bedrock !== undefined;
     if (usesBedrock) {
       environment[TRIAGE_ENV.classifier] = 'bedrock';

@@ -23,6 +23,7 @@ import {
   STATUSES,
   TICKET_TYPES,
 } from '../core/model.ts';
+import { BUCKET_ERROR_NOTE } from '../core/reporting/histogram.ts';
 import { MAX_POSITION, MAX_RULE_NAME_CHARS, validateRuleInput } from '../core/rules/rule.ts';
 import { ESCALATION_PRIORITIES, MAX_ESCALATION_TAGS } from '../core/sla/escalation.ts';
 import {
@@ -36,6 +37,15 @@ import {
   type SlaTargets,
   type StoredSlaPolicy,
 } from '../core/sla/policy.ts';
+import {
+  MAX_SCORE,
+  MAX_SURVEY_COMMENT_CHARS,
+  MIN_SCORE,
+  SATISFIED_FROM,
+  SURVEY_TTL_DAYS,
+} from '../core/surveys.ts';
+import { MAX_REPORT_DAYS, reportRangeErrors } from '../core/use-cases/cost-report.ts';
+import { DEFAULT_REPORT_DAYS, MAX_METRICS_DAYS } from '../core/use-cases/reports.ts';
 import {
   MAX_HOLIDAY_NAME_CHARS,
   MAX_HOLIDAYS,
@@ -1149,4 +1159,206 @@ export const LifecycleSettingsResponse = named(
     pendingAutoSolveAfterHours: described(z.nullable(integer), 'default null: no auto-solve'),
   }),
   'LifecycleSettings',
+);
+
+// ---- reports ----
+
+const isoDay = z.iso.date();
+const reportDay = (what: string) => described(isoDay, `${what}, YYYY-MM-DD (UTC day)`);
+
+export const CostReportQuery = z
+  .strictObject({
+    from: reportDay('first day of the range'),
+    to: reportDay(`last day of the range, included; at most ${MAX_REPORT_DAYS} days from \`from\``),
+    tenant: z.optional(
+      described(
+        id,
+        'the tenant reported on: required with the operator key; an admin key may name only its own',
+      ),
+    ),
+  })
+  .check(
+    z.superRefine((query, context) => {
+      const { from, to } = query as { from?: unknown; to?: unknown };
+      if (typeof from !== 'string' || typeof to !== 'string') return;
+      for (const error of reportRangeErrors(from, to)) {
+        // A malformed day is reported by the field's own schema already; the range check adds what it misses
+        // (a day it does not take for a date, `to` before `from`, too long a range).
+        const value = error.path === 'from' ? from : to;
+        if (error.message.startsWith('must be a date') && !isoDay.safeParse(value).success) continue;
+        context.addIssue({ code: 'custom', message: error.message, path: [error.path], input: query });
+      }
+    }),
+  );
+
+const money = described(z.number(), 'US dollars, rounded to 6 decimals');
+
+export const CostReportResponse = named(
+  z.object({
+    from: z.iso.date(),
+    to: z.iso.date(),
+    lineItems: described(
+      z.array(
+        z.object({
+          service: z.string(),
+          meter: described(z.string(), 'e.g. `events.published`, `dynamodb.wru`, `lambda.gb_seconds`'),
+          quantity: z.number(),
+          unit: z.string(),
+          unitPrice: described(z.number(), 'price of one unit, as the price table gives it'),
+          cost: money,
+        }),
+      ),
+      'one per measured meter with a quantity, in the cost model’s order',
+    ),
+    total: described(
+      z.number(),
+      'the tenant’s usage cost: its line items summed (at full precision, then rounded to 6 decimals); the fixed monthly part is not in it',
+    ),
+    fixedMonthly: described(
+      z.object({
+        items: z.array(
+          z.object({
+            what: z.string(),
+            quantity: described(z.number(), 'resource-months in the range: resources × days / 30'),
+            unitPrice: described(z.number(), 'per resource-month'),
+            cost: money,
+          }),
+        ),
+        total: money,
+      }),
+      'what the whole deployment pays by the month (alarms, secrets…), prorated to the range: shared by every tenant, shown whole, not in `total`',
+    ),
+    tickets: described(integer, 'tickets the tenant created in the range'),
+    costPerTicket: described(z.nullable(z.number()), '`total / tickets`; null without tickets'),
+    priceTable: z.object({ version: z.string(), date: z.iso.date() }),
+    measured: described(
+      z.array(z.string()),
+      'the meters the tenant’s usage counters hold for the range; a meter not listed was not measured (or not used) and has no line item',
+    ),
+  }),
+  'CostReport',
+);
+
+// ---- support metrics and satisfaction surveys ----
+
+export const ReportMetricsQuery = z.strictObject({
+  from: z.optional(
+    described(
+      z.iso.date(),
+      `first day, YYYY-MM-DD (UTC); default: ${DEFAULT_REPORT_DAYS - 1} days before \`to\`; at most ${MAX_METRICS_DAYS} days in all`,
+    ),
+  ),
+  to: z.optional(described(z.iso.date(), 'last day, included, YYYY-MM-DD (UTC); default: today')),
+  group: z.optional(described(id, 'only tickets in this group (combines with `channel`)')),
+  channel: z.optional(
+    described(Channel, 'only tickets that came through this channel (combines with `group`)'),
+  ),
+  agent: z.optional(
+    described(id, 'only tickets assigned to this agent (alone: not with `group` or `channel`)'),
+  ),
+});
+
+const rate = (definition: string) => described(z.nullable(z.number()), definition);
+const timeMetric = (what: string) =>
+  z.object({
+    count: described(integer, `${what} measured in the period`),
+    medianMinutes: described(
+      z.nullable(z.number()),
+      `half of them took at most this long, in minutes; null without any. ${BUCKET_ERROR_NOTE}`,
+    ),
+    p90Minutes: described(
+      z.nullable(z.number()),
+      `nine in ten took at most this long, in minutes; null without any. Same bucket error as the median.`,
+    ),
+  });
+
+export const MetricsReportResponse = named(
+  z.object({
+    from: described(z.iso.date(), 'first day reported (UTC)'),
+    to: described(z.iso.date(), 'last day reported, included'),
+    volume: z.object({
+      created: described(integer, 'tickets created in the period'),
+      solved: described(
+        integer,
+        'solves in the period (a ticket solved, reopened and solved again counts twice), whenever it was created',
+      ),
+      reopened: described(integer, 'solved tickets that went back to open, pending or on hold in the period'),
+      backlog: described(
+        integer,
+        'net change of the unsolved backlog over the period: created + reopened − solved (negative: it shrank)',
+      ),
+    }),
+    resolutionRate: rate(
+      'solved / created in the period, to 3 decimals; above 1 when older tickets were solved too; null without tickets created',
+    ),
+    csat: z.object({
+      responses: described(integer, 'satisfaction survey answers received in the period'),
+      score: rate(
+        `percentage of answers that were satisfied (score ${SATISFIED_FROM} or ${MAX_SCORE} of ${MAX_SCORE}), to 1 decimal; null without answers`,
+      ),
+    }),
+    firstReply: described(
+      timeMetric('first replies'),
+      'first reply time: from the ticket’s creation to its first public agent comment (the description an agent writes when opening a ticket is no reply), counted once per ticket on the day of the reply',
+    ),
+    resolution: described(
+      timeMetric('solves'),
+      'full resolution time: from the ticket’s creation to each time it was solved, counted on the day of the solve',
+    ),
+    slaCompliance: described(
+      z.record(
+        z.string(),
+        z.object({
+          met: described(integer, 'solves in the period with this metric fulfilled and never breached'),
+          breached: described(integer, 'breaches of this metric in the period (sla.breached events)'),
+          rate: rate('met / (met + breached), to 3 decimals; null when neither'),
+        }),
+      ),
+      'per SLA metric (first_reply, next_reply, periodic_update, requester_wait, agent_work, resolution) that had a target on tickets in the period',
+    ),
+    escalations: described(
+      z.array(z.object({ reason: z.string(), count: integer })),
+      'what SLA breach escalations did in the period, most frequent first: `<metric>: priority → urgent`, `<metric>: group → <id>`, `<metric>: tags added`, `<metric>: <field> kept (set by an agent)`',
+    ),
+  }),
+  'MetricsReport',
+);
+
+export const SurveyLinkResponse = named(
+  z.object({
+    ticket: integer,
+    url: described(
+      z.string(),
+      'the link to send the requester: answering is a POST of `{ "score": 1-5 }` to it, without an API key',
+    ),
+    token: described(z.string(), 'the signed token in the link: tenant, ticket and expiry, with an HMAC'),
+    expiresAt: described(
+      timestamp,
+      `when the link stops working (${SURVEY_TTL_DAYS} days after it was made)`,
+    ),
+  }),
+  'SurveyLink',
+);
+
+export const SurveyTokenParam = z.strictObject({ token: z.string().check(z.minLength(1), z.maxLength(300)) });
+
+export const SurveyAnswerBody = named(
+  z.strictObject({
+    score: described(
+      integer.check(z.gte(MIN_SCORE), z.lte(MAX_SCORE)),
+      `${MIN_SCORE} (very unsatisfied) to ${MAX_SCORE} (very satisfied); ${SATISFIED_FROM} and up count as satisfied`,
+    ),
+    comment: z.optional(text(MAX_SURVEY_COMMENT_CHARS)),
+  }),
+  'SurveyAnswerRequest',
+);
+
+export const SurveyAnswerResponse = named(
+  z.object({
+    ticket: integer,
+    score: integer,
+    comment: nullableString,
+    at: timestamp,
+  }),
+  'SurveyAnswer',
 );

@@ -6,7 +6,7 @@ import type { PublishedEvent } from './domain-events.ts';
  * Billing meters (core/cost/meters.ts) come with business counts the cost report divides by (tickets created).
  * Meters that no event shows (DynamoDB capacity, Lambda time) are measured elsewhere.
  */
-export type UsageCounter = Meter | 'tickets.created' | 'tickets.solved';
+export type UsageCounter = Meter | 'tickets.created' | 'tickets.solved' | 'metering.counter_writes';
 
 /** Counts per counter for one tenant and one day. */
 export type DayUsage = Partial<Record<UsageCounter, number>>;
@@ -35,10 +35,6 @@ export function usageOf(events: readonly PublishedEvent[]): UsageByTenantDay {
     switch (event.type) {
       case 'ticket.created':
         count('tickets.created');
-        break;
-      case 'comment.added':
-        // A customer's comment that came by mail: SES received it.
-        if (event.actor.type === 'customer' && data.email !== undefined) count('ses.mails_in');
         break;
       case 'email.sent':
         count('ses.mails_out');

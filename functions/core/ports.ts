@@ -20,9 +20,13 @@ import type {
   Ticket,
   TimelineEvent,
 } from './model.ts';
+import type { ReportWrite, TicketFacts, TicketRef } from './reporting/aggregate.ts';
+import type { CounterAdds } from './reporting/counters.ts';
+import type { CountersByDay } from './reporting/metrics.ts';
 import type { Rule } from './rules/rule.ts';
 import type { StoredSlaPolicy } from './sla/policy.ts';
 import type { BusinessSchedule } from './sla/schedule.ts';
+import type { SurveyAnswer } from './surveys.ts';
 import type { Change } from './tickets.ts';
 import type { DueTimerMessage, Timer } from './timers.ts';
 import type { NaiveBayesModel } from './triage/naive-bayes.ts';
@@ -463,4 +467,27 @@ export interface LifecycleSettingsStore {
   get(tenantId: string): Promise<LifecycleSettings>;
   /** Replaces the settings whole. */
   put(tenantId: string, settings: LifecycleSettings): Promise<void>;
+}
+
+/** A secret-keyed signature (HMAC-SHA256, hex) for tokens that travel outside the API, such as survey links. */
+export interface TokenSigner {
+  sign(payload: string): Promise<string>;
+}
+
+/** Reporting counters (core/reporting) and satisfaction survey answers. */
+export interface ReportStore {
+  /** What reporting reads of these tickets (creation, SLA, first-reply marker) in one batch; absent ones left out. */
+  ticketFacts(refs: readonly TicketRef[]): Promise<Map<string, TicketFacts>>;
+  /**
+   * Adds a metered batch's counters, each first reply with its per-ticket marker (written only if absent: a
+   * first reply whose marker exists is dropped with its counters). All or nothing per transaction of 100 items.
+   */
+  add(write: ReportWrite): Promise<{ readonly counterWrites: number; readonly firstReplies: number }>;
+  /** Counters per day of one dimension between two days (inclusive, YYYY-MM-DD): one Query per month. */
+  read(tenantId: string, dimension: string, fromDay: string, toDay: string): Promise<CountersByDay>;
+  /**
+   * Records a ticket's survey answer and adds its counters in one transaction, once per ticket: throws
+   * DomainError('conflict') when the ticket was rated already.
+   */
+  recordSurvey(answer: SurveyAnswer, counters: CounterAdds): Promise<void>;
 }

@@ -4,10 +4,14 @@ import type {
 } from 'aws-lambda';
 import { DynamoDbApiKeyStore } from '../adapters/dynamodb/access-stores.ts';
 import { documentClient, tableName } from '../adapters/dynamodb/client.ts';
+import { DynamoDbUsageStore } from '../adapters/dynamodb/usage-store.ts';
+import { DEPLOYMENT_TENANT } from '../adapters/metering/buffer.ts';
+import { metered } from '../adapters/metering/invocation.ts';
 import { makeOperatorKeySource } from '../adapters/operator-key.ts';
 import { apiKeySecrets } from '../adapters/secrets.ts';
 import { makeAuthenticate } from '../core/use-cases/access.ts';
 import type { AuthorizerContext } from '../http/request.ts';
+import { functions } from '../topology.ts';
 import { logger } from './logger.ts';
 
 const authenticate = makeAuthenticate({
@@ -20,7 +24,7 @@ const authenticate = makeAuthenticate({
  * Resolves `Authorization: Bearer <key>` to tenant and role. API Gateway caches the answer per header value,
  * so most requests never reach this function. Roles per route are enforced by the api function.
  */
-export async function handler(
+async function authorize(
   event: APIGatewayRequestAuthorizerEventV2,
 ): Promise<APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>> {
   const principal = await authenticate(event.headers?.authorization);
@@ -41,3 +45,10 @@ export async function handler(
     },
   };
 }
+
+/** Metered as the deployment's: it serves every tenant, before anyone knows which. */
+export const handler = metered(functions.authorizer, authorize, {
+  tenantsOf: () => [DEPLOYMENT_TENANT],
+  store: new DynamoDbUsageStore(documentClient, { main: tableName('main') }),
+  logger,
+});

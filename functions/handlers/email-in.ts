@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
 import { makeClock } from '../adapters/clock.ts';
-import { documentClient, tableNamesFromEnv } from '../adapters/dynamodb/client.ts';
+import { documentClient, tableName, tableNamesFromEnv } from '../adapters/dynamodb/client.ts';
 import { DynamoDbCustomerStore } from '../adapters/dynamodb/customer-store.ts';
 import { DynamoDbCustomFieldStore } from '../adapters/dynamodb/directory-stores.ts';
 import { DynamoDbIdempotencyStore } from '../adapters/dynamodb/idempotency-store.ts';
 import { DynamoDbMailboxStore } from '../adapters/dynamodb/mail-stores.ts';
 import { makeDynamoDbMailPorts, makeDynamoDbTimedTicketStore } from '../adapters/dynamodb/ports.ts';
+import { DynamoDbUsageStore } from '../adapters/dynamodb/usage-store.ts';
 import { makeIds } from '../adapters/ids.ts';
+import { DEPLOYMENT_TENANT, usageBuffer } from '../adapters/metering/buffer.ts';
+import { metered, tenantsOfRecords } from '../adapters/metering/invocation.ts';
 import { parseMail } from '../adapters/mime/parse-mail.ts';
 import { makeReplySignerSource } from '../adapters/reply-signer.ts';
 import { makeMailBucket } from '../adapters/s3/mail-bucket.ts';
@@ -14,7 +17,7 @@ import { parseInboundNotification } from '../adapters/ses/receipt.ts';
 import { makeSqsConsumer, PoisonMessageError } from '../adapters/sqs/consume.ts';
 import { makeReceiveEmail } from '../core/use-cases/receive-email.ts';
 import { makeAddComment, makeCreateTicket } from '../core/use-cases/tickets.ts';
-import { mail } from '../topology.ts';
+import { functions, mail } from '../topology.ts';
 import { logger } from './logger.ts';
 
 const tables = tableNamesFromEnv();
@@ -55,8 +58,10 @@ async function intake() {
   return receiveEmail;
 }
 
+const SES_CHUNK_BYTES = 256 * 1024;
+
 /** SES receipt (SNS → SQS) → raw MIME from S3 → ticket or comment. One message per mail. */
-export const handler = makeSqsConsumer(
+const consume = makeSqsConsumer(
   'email-in',
   async (record) => {
     let notification: ReturnType<typeof parseInboundNotification>;
@@ -81,6 +86,11 @@ export const handler = makeSqsConsumer(
       spamVerdict: notification.spamVerdict,
       virusVerdict: notification.virusVerdict,
     });
+    // SES bills every mail it receives, per mail and per started 256 KB chunk, whatever became of it here.
+    const tenant = outcome.tenantId ?? DEPLOYMENT_TENANT;
+    usageBuffer.record(tenant, 'ses.mails_in', 1);
+    usageBuffer.record(tenant, 'ses.chunks_in', Math.max(1, Math.ceil(raw.byteLength / SES_CHUNK_BYTES)));
+    usageBuffer.record(tenant, 's3.gets', 1);
     if (
       outcome.outcome === 'dropped' ||
       outcome.outcome === 'rejected' ||
@@ -96,3 +106,11 @@ export const handler = makeSqsConsumer(
   },
   logger,
 );
+
+/** Metered: its invocations and GB-seconds are counted for the tenants of each batch (adapters/metering). */
+export const handler = metered(functions.emailIn, consume, {
+  tenantsOf: tenantsOfRecords,
+  store: new DynamoDbUsageStore(documentClient, { main: tableName('main') }),
+  logger,
+  sqsBatch: true,
+});

@@ -3,11 +3,14 @@ import { documentClient, tableName } from '../adapters/dynamodb/client.ts';
 import { DynamoDbEmailSettingsStore } from '../adapters/dynamodb/mail-stores.ts';
 import { makeDynamoDbMailPorts } from '../adapters/dynamodb/ports.ts';
 import { DynamoDbTicketStore } from '../adapters/dynamodb/ticket-store.ts';
+import { DynamoDbUsageStore } from '../adapters/dynamodb/usage-store.ts';
 import { makeIds } from '../adapters/ids.ts';
+import { metered, tenantsOfRecords } from '../adapters/metering/invocation.ts';
 import { makeReplySignerSource } from '../adapters/reply-signer.ts';
 import { makeSesMailer } from '../adapters/ses/mailer.ts';
 import { makeSqsConsumer, PoisonMessageError } from '../adapters/sqs/consume.ts';
 import { makeSendEmail } from '../core/use-cases/send-email.ts';
+import { functions } from '../topology.ts';
 import { logger } from './logger.ts';
 
 // Only the stores sending needs: the bundle carries none of the API's use cases.
@@ -26,7 +29,7 @@ const signer = makeReplySignerSource();
 let sendEmail: ReturnType<typeof makeSendEmail> | undefined;
 
 /** Domain events (EventBridge → SQS) → acknowledgements and agent replies, sent with SES. */
-export const handler = makeSqsConsumer(
+const consume = makeSqsConsumer(
   'email-out',
   async (record) => {
     let detail: { id?: unknown; tenantId?: unknown; ticket?: { number?: unknown } };
@@ -52,3 +55,11 @@ export const handler = makeSqsConsumer(
   },
   logger,
 );
+
+/** Metered: its invocations and GB-seconds are counted for the tenants of each batch (adapters/metering). */
+export const handler = metered(functions.emailOut, consume, {
+  tenantsOf: tenantsOfRecords,
+  store: new DynamoDbUsageStore(documentClient, { main: tableName('main') }),
+  logger,
+  sqsBatch: true,
+});

@@ -1,9 +1,12 @@
 import { documentClient, tableName } from '../adapters/dynamodb/client.ts';
 import { makeDynamoDbTimedWorkerPorts } from '../adapters/dynamodb/ports.ts';
+import { DynamoDbUsageStore } from '../adapters/dynamodb/usage-store.ts';
+import { metered, tenantsOfRecords } from '../adapters/metering/invocation.ts';
 import { makeSqsConsumer, PoisonMessageError } from '../adapters/sqs/consume.ts';
 import { makeDeadLetterer, sqsClient } from '../adapters/sqs/dead-letter.ts';
 import type { DueTimerMessage } from '../core/timers.ts';
 import { makeFireTimer } from '../core/use-cases/fire-timer.ts';
+import { functions } from '../topology.ts';
 import { logger } from './logger.ts';
 
 const ports = makeDynamoDbTimedWorkerPorts(documentClient, { main: tableName('main') });
@@ -30,7 +33,7 @@ function dueTimerOf(body: string): DueTimerMessage {
 }
 
 /** Timer queue → the effect of each due timer (SLA warning or breach, auto-close, pending reminder), once. */
-export const handler = makeSqsConsumer(
+const consume = makeSqsConsumer(
   'timer',
   async (record) => {
     const message = dueTimerOf(record.body);
@@ -40,3 +43,11 @@ export const handler = makeSqsConsumer(
   logger,
   { deadLetter: makeDeadLetterer(sqsClient(), 'timer') },
 );
+
+/** Metered: its invocations and GB-seconds are counted for the tenants of each batch (adapters/metering). */
+export const handler = metered(functions.timer, consume, {
+  tenantsOf: tenantsOfRecords,
+  store: new DynamoDbUsageStore(documentClient, { main: tableName('main') }),
+  logger,
+  sqsBatch: true,
+});

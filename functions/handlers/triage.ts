@@ -5,11 +5,14 @@ import { DynamoDbMacroStore } from '../adapters/dynamodb/macro-store.ts';
 import { makeDynamoDbTimedTicketStore } from '../adapters/dynamodb/ports.ts';
 import { DynamoDbRuleStore } from '../adapters/dynamodb/rule-store.ts';
 import { DynamoDbTriageSettingsStore } from '../adapters/dynamodb/triage-settings-store.ts';
+import { DynamoDbUsageStore } from '../adapters/dynamodb/usage-store.ts';
 import { makeIds } from '../adapters/ids.ts';
+import { metered, tenantsOfRecords } from '../adapters/metering/invocation.ts';
 import { makeSqsConsumer, PoisonMessageError } from '../adapters/sqs/consume.ts';
 import { makeDeadLetterer, sqsClient } from '../adapters/sqs/dead-letter.ts';
 import { makeLoadTriageModel } from '../core/use-cases/triage-settings.ts';
 import { makeTriageTicket } from '../core/use-cases/triage-ticket.ts';
+import { functions } from '../topology.ts';
 import { domainEventOf } from './domain-event.ts';
 import { logger } from './logger.ts';
 
@@ -34,7 +37,7 @@ const triageTicket = makeTriageTicket({
 });
 
 /** Domain events (EventBridge → SQS) → triage of customer messages and the tenant's automation rules. */
-export const handler = makeSqsConsumer(
+const consume = makeSqsConsumer(
   'triage',
   async (record) => {
     const event = domainEventOf(record);
@@ -44,3 +47,11 @@ export const handler = makeSqsConsumer(
   logger,
   { deadLetter: makeDeadLetterer(sqsClient(), 'triage') },
 );
+
+/** Metered: its invocations and GB-seconds are counted for the tenants of each batch (adapters/metering). */
+export const handler = metered(functions.triage, consume, {
+  tenantsOf: tenantsOfRecords,
+  store: new DynamoDbUsageStore(documentClient, { main: tableName('main') }),
+  logger,
+  sqsBatch: true,
+});

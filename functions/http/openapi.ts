@@ -206,6 +206,33 @@ const CONTRACTS: Record<string, OperationContract> = {
     description:
       'Fields given replace the current ones; null turns the reminder or the auto-solve off. The auto-solve must come after the reminder when both are on (422 otherwise). Answers with the settings in effect.',
   },
+  getCostReport: {
+    query: api.CostReportQuery,
+    response: api.CostReportResponse,
+    status: 200,
+    description:
+      'Finance’s pay-per-use report: the tenant’s usage counters from `from` to `to` (both required, UTC days, both included, at most 366 days), summed per meter and priced with the deployment’s price table (list prices, or the JSON overrides of the `DESKLESS_PRICE_OVERRIDES` environment variable, validated at cold start; `priceTable` names the version). `total` is the tenant’s usage cost only; `fixedMonthly` is the deployment’s fixed monthly cost, prorated to the range (days / 30), shown whole and not included in `total`, since every tenant shares it. `costPerTicket` divides `total` by the tickets created in the range. `measured` lists the meters the counters hold: meters not listed (e.g. storage) have no line item. An admin key reads its own tenant (naming another is a 403); the operator key reads any tenant named by `tenant` (required). Malformed days, `to` before `from` or a longer range are a 400 naming the parameter.',
+  },
+  getReportMetrics: {
+    query: api.ReportMetricsQuery,
+    response: api.MetricsReportResponse,
+    status: 200,
+    description:
+      'The standard support metrics of a period, for the whole tenant, a group, a channel, a group and a channel, or an agent: volume with resolution rate and satisfaction beside it, first reply and full resolution times (median and 90th percentile), SLA compliance per metric and what escalations did. Each field’s definition is in the schema. Figures come from daily counters the metering worker adds from the domain events (seconds behind, at least once: a redelivered batch can count twice, first replies never do); a ticket counts under the group, channel and assignee it had when each event happened. Days are UTC. Times are calendar minutes from histograms with fixed buckets: the true value lies in the same bucket as the estimate. One DynamoDB Query per month of the period. A malformed day is a 400; `from` after `to`, more than 366 days, or `agent` with `group` or `channel` a 422.',
+  },
+  getSurveyLink: {
+    response: api.SurveyLinkResponse,
+    status: 200,
+    description:
+      'A one-click satisfaction survey link for a solved (or closed) ticket, to send to the requester: it carries a signed token (tenant, ticket, expiry; HMAC-SHA256 with the deployment secret) and works for 30 days. Asking again makes a new link; the ticket is still rated once. A ticket that is not solved is a 409.',
+  },
+  answerSurvey: {
+    body: api.SurveyAnswerBody,
+    response: api.SurveyAnswerResponse,
+    status: 201,
+    description:
+      'Public (no API key: the signed token is the credential). Records the requester’s score, 1 to 5, and an optional comment, once per ticket; it counts in the CSAT of the day it is given, under the ticket’s group, channel and assignee. A malformed or expired token is a 400, a token that was not signed by this deployment (or whose ticket is gone) a 404, a second answer for the same ticket a 409.',
+  },
 };
 
 const ref = (schema: z.ZodMiniType) => ({ $ref: `#/components/schemas/${schemaName(schema)}` });

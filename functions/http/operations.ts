@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   AddCommentBody,
+  CostReportQuery,
   CreateAgentBody,
   CreateApiKeyBody,
   CreateCustomFieldBody,
@@ -18,11 +19,14 @@ import {
   MacroListQuery,
   MailboxParam,
   PageQuery,
+  ReportMetricsQuery,
   RoutingSettingsBody,
   RuleActionParam,
   RuleBody,
   ScheduleBody,
   SlaPolicyBody,
+  SurveyAnswerBody,
+  SurveyTokenParam,
   slaPolicyInput,
   slaPolicyJson,
   TestRuleBody,
@@ -34,6 +38,7 @@ import {
 } from '../contracts/api.ts';
 import type { Caller } from '../core/caller.ts';
 import type { Ticket } from '../core/model.ts';
+import { SurveyLinkError } from '../core/surveys.ts';
 import type { UseCases } from '../core/use-cases/index.ts';
 import { docsPage } from './docs-page.ts';
 import { openApiDocument } from './openapi.ts';
@@ -438,5 +443,48 @@ export function makeOperations(useCases: UseCases, info: { version: string }): R
         200,
         await useCases.updateLifecycleSettings(tenant(request), request.json(LifecycleSettingsPatchBody)),
       ),
+
+    getCostReport: async (request) => {
+      const query = request.query(CostReportQuery);
+      // Only admin and operator keys pass the router here, and only the operator's comes without a tenant.
+      const reader = request.caller ?? 'operator';
+      if (reader === 'operator' && query.tenant === undefined) {
+        throw new HttpProblem('invalid-request', 'the operator key reports on one tenant: add ?tenant=<id>', [
+          { path: 'tenant', message: 'is required with the operator key' },
+        ]);
+      }
+      return json(200, await useCases.getCostReport(reader, query));
+    },
+
+    getReportMetrics: async (request) =>
+      json(200, await useCases.getReportMetrics(tenant(request), request.query(ReportMetricsQuery))),
+
+    getSurveyLink: async (request) => {
+      const { number } = request.params(TicketNumberParam);
+      const link = await useCases.getSurveyLink(tenant(request), number);
+      // The API's own address, as the caller reached it (API Gateway's domain, or the local server's host).
+      const host = request.header('host') ?? request.event.requestContext.domainName;
+      const scheme = request.header('x-forwarded-proto') ?? 'https';
+      return json(200, { ...link, url: `${scheme}://${host}/v1/surveys/${link.token}` });
+    },
+
+    answerSurvey: async (request) => {
+      const { token } = request.params(SurveyTokenParam);
+      const body = request.json(SurveyAnswerBody);
+      try {
+        const answer = await useCases.answerSurvey(token, body);
+        return json(201, {
+          ticket: answer.ticket,
+          score: answer.score,
+          comment: answer.comment,
+          at: answer.at,
+        });
+      } catch (error) {
+        if (!(error instanceof SurveyLinkError)) throw error;
+        // A forged or foreign token learns nothing: the same 404 as a survey that does not exist.
+        if (error.reason === 'tampered') throw new HttpProblem('not-found', 'no such survey');
+        throw new HttpProblem('invalid-request', error.message, [{ path: 'token', message: error.message }]);
+      }
+    },
   };
 }

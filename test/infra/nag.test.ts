@@ -21,6 +21,10 @@ const DEPLOYMENTS = [
     name: 'with Bedrock triage through a cross-region inference profile',
     context: { 'deskless:bedrockModelId': 'us.amazon.nova-lite-v1:0' },
   },
+  {
+    name: 'with a budget notifying the alarm topic',
+    context: { 'deskless:budgetMonthlyUsd': '100', 'deskless:alarmEmail': 'oncall@example.com' },
+  },
 ];
 
 describe.each(DEPLOYMENTS)('cdk-nag AwsSolutions, $name', ({ context }) => {

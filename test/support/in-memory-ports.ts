@@ -4,6 +4,7 @@
  * not the storage.
  */
 
+import { hmacTokenSigner } from '../../functions/adapters/token-signer.ts';
 import { agentLoadChanges } from '../../functions/core/agent-load.ts';
 import { organizationOf } from '../../functions/core/customers.ts';
 import { DEFAULT_EMAIL_SETTINGS, type EmailSettings } from '../../functions/core/email/outbound.ts';
@@ -13,6 +14,7 @@ import {
   type LifecycleSettings,
 } from '../../functions/core/lifecycle-settings.ts';
 import { MAX_MACROS, type Macro } from '../../functions/core/macros/macro.ts';
+import type { DayUsage, UsageByTenantDay, UsageCounter } from '../../functions/core/metering.ts';
 import type {
   Agent,
   ApiKey,
@@ -52,6 +54,7 @@ import {
   type MailboxStore,
   type MessageStore,
   type PageRequest,
+  type ReportStore,
   type RoutingSettings,
   type RoutingStore,
   type RuleStore,
@@ -64,9 +67,18 @@ import {
   type TicketStore,
   type TimerWrites,
   type TriageSettingsStore,
+  type UsageStore,
 } from '../../functions/core/ports.ts';
+import {
+  type ReportWrite,
+  type TicketFacts,
+  type TicketRef,
+  ticketRefKey,
+} from '../../functions/core/reporting/aggregate.ts';
+import type { CounterAdds } from '../../functions/core/reporting/counters.ts';
 import { byPosition, MAX_RULES, type Rule } from '../../functions/core/rules/rule.ts';
 import { byPolicyOrder, MAX_SLA_POLICIES, type StoredSlaPolicy } from '../../functions/core/sla/policy.ts';
+import type { SurveyAnswer } from '../../functions/core/surveys.ts';
 import type { Change } from '../../functions/core/tickets.ts';
 import type { Timer } from '../../functions/core/timers.ts';
 import type { Ports } from '../../functions/core/use-cases/index.ts';
@@ -475,6 +487,9 @@ export function memoryPorts() {
     secrets: fakeSecrets,
     clock,
     ids: sequentialIds(),
+    usage: new MemoryUsageStore(),
+    reports: new MemoryReportStore(tickets),
+    tokens: hmacTokenSigner('test-survey-secret'),
   } satisfies Ports;
   return ports;
 }
@@ -782,4 +797,109 @@ export function memorySlaStores() {
     slaPolicies: new MemorySlaPolicyStore(schedules),
     lifecycleSettings: new MemoryLifecycleSettingsStore(),
   };
+}
+
+/** Usage counters per tenant per day, as the DynamoDB store keeps them: adds accumulate, reads are inclusive. */
+export class MemoryUsageStore implements UsageStore {
+  /** `tenant → day → counts`. */
+  readonly counters = new Map<string, Map<string, DayUsage>>();
+
+  async add(usage: UsageByTenantDay) {
+    for (const [tenantId, days] of usage) {
+      const stored = this.counters.get(tenantId) ?? new Map<string, DayUsage>();
+      this.counters.set(tenantId, stored);
+      for (const [day, counts] of days) {
+        const total: DayUsage = { ...stored.get(day) };
+        for (const [counter, quantity] of Object.entries(counts)) {
+          if (!quantity) continue;
+          total[counter as UsageCounter] = (total[counter as UsageCounter] ?? 0) + quantity;
+        }
+        stored.set(day, total);
+      }
+    }
+  }
+
+  async read(tenantId: string, fromDay: string, toDay: string) {
+    const days = [...(this.counters.get(tenantId) ?? new Map<string, DayUsage>())]
+      .filter(([day]) => day >= fromDay && day <= toDay)
+      .sort(([a], [b]) => (a < b ? -1 : 1));
+    return new Map(days.map(([day, counts]) => [day, { ...counts }]));
+  }
+}
+
+/**
+ * Reporting counters and survey answers as the DynamoDB store keeps them: counters per tenant, dimension, day
+ * and counter; a first reply counted only while its ticket has no marker; one survey answer per ticket.
+ */
+export class MemoryReportStore implements ReportStore {
+  /** `tenant|dimension|day|counter` → quantity. */
+  readonly counters = new Map<string, number>();
+  /** `tenant#number` of tickets whose first reply was counted. */
+  readonly firstReplyMarkers = new Set<string>();
+  readonly surveys = new Map<string, SurveyAnswer>();
+
+  constructor(private readonly tickets: MemoryTicketStore) {}
+
+  private addCounters(counters: CounterAdds) {
+    for (const { cell, quantity } of counters.entries()) {
+      const key = [cell.tenantId, cell.dimension, cell.day, cell.counter].join('|');
+      this.counters.set(key, (this.counters.get(key) ?? 0) + quantity);
+    }
+  }
+
+  async ticketFacts(refs: readonly TicketRef[]) {
+    const facts = new Map<string, TicketFacts>();
+    for (const ref of refs) {
+      const ticket = await this.tickets.get(ref.tenantId, ref.number);
+      if (!ticket) continue;
+      facts.set(ticketRefKey(ref), {
+        createdAt: ticket.createdAt,
+        sla: (ticket.sla?.metrics ?? []).map(({ metric, breached, fulfilledAt }) => ({
+          metric,
+          breached,
+          fulfilledAt,
+        })),
+        firstReplied: this.firstReplyMarkers.has(ticketRefKey(ref)),
+      });
+    }
+    return facts;
+  }
+
+  async add(write: ReportWrite) {
+    this.addCounters(write.counters);
+    let firstReplies = 0;
+    let counterWrites = write.counters.size;
+    for (const reply of write.firstReplies) {
+      if (this.firstReplyMarkers.has(ticketRefKey(reply.ticket))) continue;
+      this.firstReplyMarkers.add(ticketRefKey(reply.ticket));
+      this.addCounters(reply.counters);
+      firstReplies += 1;
+      counterWrites += reply.counters.size;
+    }
+    return { counterWrites, firstReplies };
+  }
+
+  async read(tenantId: string, dimension: string, fromDay: string, toDay: string) {
+    const byDay = new Map<string, Record<string, number>>();
+    for (const [key, quantity] of this.counters) {
+      const [tenant, dim, day, counter] = key.split('|') as [string, string, string, string];
+      if (tenant !== tenantId || dim !== dimension || day < fromDay || day > toDay) continue;
+      const counts = byDay.get(day) ?? {};
+      counts[counter] = (counts[counter] ?? 0) + quantity;
+      byDay.set(day, counts);
+    }
+    return byDay;
+  }
+
+  async recordSurvey(answer: SurveyAnswer, counters: CounterAdds) {
+    const key = `${answer.tenantId}#${answer.ticket}`;
+    if (this.surveys.has(key)) {
+      throw new DomainError(
+        'conflict',
+        `ticket #${answer.ticket} was rated already; a survey is answered once`,
+      );
+    }
+    this.surveys.set(key, answer);
+    this.addCounters(counters);
+  }
 }

@@ -1,12 +1,18 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tables } from '../../topology.ts';
+import { usageBuffer } from '../metering/buffer.ts';
+import { meterCapacity } from '../metering/capacity.ts';
 
 /**
  * One document client per process, created at module load (outside any handler) so every invocation of a
  * warm Lambda reuses its connections. `AWS_ENDPOINT_URL_DYNAMODB` points it at DynamoDB Local when run locally.
  */
-export const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+const baseClient = new DynamoDBClient({});
+// Every request's consumed capacity is metered for the tenant whose keys it touches (adapters/metering).
+meterCapacity(baseClient, usageBuffer);
+
+export const documentClient = DynamoDBDocumentClient.from(baseClient, {
   marshallOptions: { removeUndefinedValues: true },
 });
 

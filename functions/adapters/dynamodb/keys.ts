@@ -92,6 +92,21 @@ export const keys = {
     pk: `${t(tenantId)}#TKT#${number}`,
     sk: `TIMER#${slot}`,
   }),
+  /** Reporting counters of one tenant for one month (core/reporting): one item per dimension, day and counter. */
+  reportPk: (tenantId: string, month: string) => `${t(tenantId)}#REPORT#${month}`,
+  report: (tenantId: string, day: string, dimension: string, counter: string) => ({
+    pk: `${t(tenantId)}#REPORT#${day.slice(0, 7)}`,
+    sk: `${dimension}#${day}#${counter}`,
+  }),
+  /** Reporting's once-per-ticket items, beside the ticket: the first-reply marker and the survey answer. */
+  firstReplyMarker: (tenantId: string, number: number) => ({
+    pk: `${t(tenantId)}#TKT#${number}`,
+    sk: 'RPT#FIRST_REPLY',
+  }),
+  surveyAnswer: (tenantId: string, number: number) => ({
+    pk: `${t(tenantId)}#TKT#${number}`,
+    sk: 'RPT#SURVEY',
+  }),
 };
 
 /** Partition keys of the ticket view indexes (see topology.ts). */

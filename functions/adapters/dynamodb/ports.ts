@@ -1,12 +1,14 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../../core/ports.ts';
 import { makeCurrentSla, type TimerContextSource, withTimers } from '../../core/timed-tickets.ts';
+import { deploymentPriceTable } from '../../core/use-cases/cost-report.ts';
 import type { Ports } from '../../core/use-cases/index.ts';
 import { makeTimerContextSource } from '../../core/use-cases/timer-context.ts';
-import { mail } from '../../topology.ts';
+import { env, mail } from '../../topology.ts';
 import { makeClock } from '../clock.ts';
 import { makeIds } from '../ids.ts';
 import { apiKeySecrets } from '../secrets.ts';
+import { makeTokenSigner } from '../token-signer.ts';
 import { DynamoDbApiKeyStore, DynamoDbTenantStore } from './access-stores.ts';
 import type { TableNames } from './client.ts';
 import { DynamoDbCustomerStore } from './customer-store.ts';
@@ -19,6 +21,7 @@ import {
   DynamoDbSenderRateLimiter,
 } from './mail-stores.ts';
 import { DynamoDbMessageStore } from './message-store.ts';
+import { DynamoDbReportStore } from './report-store.ts';
 import { DynamoDbRoutingStore } from './routing-store.ts';
 import { DynamoDbRuleStore } from './rule-store.ts';
 import {
@@ -28,6 +31,7 @@ import {
 } from './sla-stores.ts';
 import { DynamoDbTicketStore } from './ticket-store.ts';
 import { DynamoDbTriageSettingsStore } from './triage-settings-store.ts';
+import { DynamoDbUsageStore } from './usage-store.ts';
 
 /**
  * The tenant's SLA policies, schedules and lifecycle settings, as deadline planning reads them (cached briefly;
@@ -87,6 +91,12 @@ export function makeDynamoDbPorts(
     secrets: apiKeySecrets,
     clock,
     ids: makeIds(),
+    usage: new DynamoDbUsageStore(client, tables),
+    // Validated here, once per cold start: bad overrides fail the start rather than price a report wrong.
+    prices: deploymentPriceTable(process.env[env.priceOverrides]),
+    reports: new DynamoDbReportStore(client, tables),
+    // Reads the reply secret when a survey link is first signed or checked, not at cold start.
+    tokens: makeTokenSigner(),
   };
 }
 

@@ -107,6 +107,11 @@ export function fixedItems(footprint: DeploymentFootprint, prices: PriceTable, d
       prices.secretsManager.perSecretMonth,
     ),
     item(
+      `CloudWatch dashboards (${footprint.dashboards}: the deployment's, with more than 50 metrics), dashboard-months`,
+      footprint.dashboards,
+      prices.cloudWatch.perDashboardMonth,
+    ),
+    item(
       `EventBridge Scheduler schedules (${footprint.schedules}: the sweeper; no charge per schedule, its invocations are metered)`,
       footprint.schedules,
       0,

@@ -23,6 +23,11 @@ export interface DeploymentFootprint {
   };
   /** Secrets Manager secrets (lib/stateful-stack.ts): the operator API key and the reply-address secret. */
   readonly secrets: number;
+  /**
+   * CloudWatch dashboards (lib/dashboard.ts): one, of more than 50 metrics, so billed even when the account has
+   * none of its 3 free ones in use.
+   */
+  readonly dashboards: number;
   /** EventBridge Scheduler schedules (no charge per schedule; their invocations are metered). */
   readonly schedules: number;
   /**
@@ -45,6 +50,7 @@ export function deploymentFootprint(): DeploymentFootprint {
       outboxLag: 1,
     },
     secrets: 2,
+    dashboards: 1,
     schedules: schedules.length,
     kmsKeys: 0,
     polledQueues: queues.filter((queue) => queue.consumer !== undefined).length,

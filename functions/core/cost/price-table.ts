@@ -69,7 +69,12 @@ export interface PriceTable {
   readonly logs: { readonly perGbIngested: number; readonly freeTier: { readonly gbIngested: number } };
   readonly secretsManager: { readonly perSecretMonth: number };
   /** Standard-resolution metric alarms. */
-  readonly cloudWatch: { readonly perAlarmMonth: number; readonly freeTier: { readonly alarms: number } };
+  readonly cloudWatch: {
+    readonly perAlarmMonth: number;
+    /** A dashboard beyond the 3 free ones (of up to 50 metrics each) is billed by the month. */
+    readonly perDashboardMonth: number;
+    readonly freeTier: { readonly alarms: number };
+  };
   /** Customer managed keys. Deskless uses none: SQS- and S3-managed encryption, DynamoDB's AWS managed key. */
   readonly kms: { readonly perKeyMonth: number };
   /**
@@ -129,7 +134,7 @@ export const PRICE_TABLE: PriceTable = deepFreeze({
   s3: { perGbMonth: 0.023, perThousandPuts: 0.005, perThousandGets: 0.0004 },
   logs: { perGbIngested: 0.5, freeTier: { gbIngested: 5 } },
   secretsManager: { perSecretMonth: 0.4 },
-  cloudWatch: { perAlarmMonth: 0.1, freeTier: { alarms: 10 } },
+  cloudWatch: { perAlarmMonth: 0.1, perDashboardMonth: 3, freeTier: { alarms: 10 } },
   kms: { perKeyMonth: 1.0 },
   ai: { modelId: null, perCall: 0, perMillionInputTokens: 0, perMillionOutputTokens: 0 },
 });

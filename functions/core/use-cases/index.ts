@@ -1,3 +1,4 @@
+import type { PriceTable } from '../cost/price-table.ts';
 import type { Ticket } from '../model.ts';
 import type {
   AgentStore,
@@ -12,6 +13,7 @@ import type {
   LifecycleSettingsStore,
   MacroStore,
   MailboxStore,
+  ReportStore,
   RoutingStore,
   RuleStore,
   ScheduleStore,
@@ -19,9 +21,12 @@ import type {
   SlaPolicyStore,
   TenantStore,
   TicketStore,
+  TokenSigner,
   TriageSettingsStore,
+  UsageStore,
 } from '../ports.ts';
 import { makeCreateApiKey, makeCreateTenant, makeListApiKeys, makeRevokeApiKey } from './access.ts';
+import { makeCostReport } from './cost-report.ts';
 import {
   makeCreateAgent,
   makeCreateCustomField,
@@ -51,6 +56,7 @@ import {
   makePutEmailSettings,
   makeRemoveMailbox,
 } from './mailboxes.ts';
+import { makeGetReportMetrics } from './reports.ts';
 import { makeGetRoutingSettings, makePutRoutingSettings } from './routing.ts';
 import {
   makeCreateRule,
@@ -61,6 +67,7 @@ import {
   makeUpdateRule,
 } from './rules.ts';
 import { makeSlaConfigUseCases } from './sla-config.ts';
+import { makeAnswerSurvey, makeGetSurveyLink } from './surveys.ts';
 import {
   makeAddComment,
   makeCreateTicket,
@@ -97,6 +104,14 @@ export interface Ports {
   readonly lifecycleSettings: LifecycleSettingsStore;
   readonly clock: Clock;
   readonly ids: Ids;
+  /** Usage counters per tenant per day: the cost report reads them. */
+  readonly usage: UsageStore;
+  /** The deployment's price table (cost-report.ts `deploymentPriceTable`); list prices when left out. */
+  readonly prices?: PriceTable | undefined;
+  /** Reporting counters and survey answers (core/reporting, core/surveys.ts). */
+  readonly reports: ReportStore;
+  /** Signs survey links. */
+  readonly tokens: TokenSigner;
 }
 
 export function makeUseCases(ports: Ports) {
@@ -140,6 +155,10 @@ export function makeUseCases(ports: Ports) {
     putTriageSettings: makePutTriageSettings(ports),
     ...ruleUseCases(ports),
     ...makeSlaConfigUseCases(ports),
+    getCostReport: makeCostReport(ports),
+    getReportMetrics: makeGetReportMetrics(ports),
+    getSurveyLink: makeGetSurveyLink(ports),
+    answerSurvey: makeAnswerSurvey(ports),
   };
 }
 

@@ -17,6 +17,7 @@ const FOOTPRINT: DeploymentFootprint = {
     outboxLag: 1,
   },
   secrets: 2,
+  dashboards: 0,
   schedules: 1,
   kmsKeys: 0,
   polledQueues: 5,
@@ -32,6 +33,7 @@ const NOTHING_FIXED: DeploymentFootprint = {
     outboxLag: 0,
   },
   secrets: 0,
+  dashboards: 0,
   schedules: 0,
   kmsKeys: 0,
   polledQueues: 0,
@@ -98,6 +100,7 @@ describe('bill (hand-computed, price table 2025-06-us-east-1)', () => {
     expect(result.fixedMonthly.items.map((i) => [i.quantity, i.unitPrice, i.cost])).toEqual([
       [18, 0.1, 1.8],
       [2, 0.4, 0.8],
+      [0, 3, 0],
       [1, 0, 0],
       [0, 1, 0],
     ]);
@@ -133,6 +136,7 @@ describe('bill (hand-computed, price table 2025-06-us-east-1)', () => {
     expect(result.fixedMonthly.items.map((i) => [i.quantity, i.cost])).toEqual([
       [9, 0.9],
       [1, 0.4],
+      [0, 0],
       [0.5, 0],
       [0, 0],
     ]);

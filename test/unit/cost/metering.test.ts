@@ -19,7 +19,7 @@ const email = {
 };
 
 describe('metering from domain events', () => {
-  it('counts events, tickets, mails in and out, solves and Bedrock calls per tenant and day', () => {
+  it('counts events, tickets, mails out, solves and Bedrock calls per tenant and day', () => {
     const opened = openTicket(
       {
         tenantId: 'acme',
@@ -71,7 +71,7 @@ describe('metering from domain events', () => {
     const events = [...opened.events, triaged, ...replied.events, ...solved.events, sent].map(toDomainEvent);
     const usage = usageOf(events);
     expect(Object.fromEntries(usage.get('acme')!)).toEqual({
-      '2026-03-02': { 'events.published': 3, 'tickets.created': 1, 'ses.mails_in': 1, 'ai.calls': 1 },
+      '2026-03-02': { 'events.published': 3, 'tickets.created': 1, 'ai.calls': 1 },
       '2026-03-03': { 'events.published': 4, 'ses.mails_out': 1, 'tickets.solved': 1 },
     });
   });
