@@ -34,6 +34,7 @@ const ENV = {
   EVENT_BUS_NAME: 'bench-events',
   MAIL_BUCKET: 'bench-mail',
   REPLY_SECRET: 'bench-secret',
+  TIMER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/bench-timers',
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'bench',
   AWS_SECRET_ACCESS_KEY: 'bench',
