@@ -247,9 +247,9 @@ export const functions = {
     tables: ['main'],
     invokesBedrock: true,
     bundleBudget: {
-      kb: 850,
+      kb: 800,
       reason:
-        'language detection (franc-min trigram models, 170 KB), the sentiment lexicons, the Bedrock runtime client and its answer validation (full zod, ~90 KB: a candidate for zod/mini); a queue consumer, so no request waits on its cold start',
+        'language detection (franc-min trigram models, 170 KB), the sentiment lexicons, the Bedrock runtime client and the SLA replay of ticket writes; a queue consumer, so no request waits on its cold start',
     },
   },
   metering: {

@@ -1,5 +1,5 @@
 import { type BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-runtime';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   type Classifier,
   type TenantTriageModel,
@@ -48,7 +48,10 @@ class InvalidAnswerError extends Error {
 
 const clamp = (x: number, min: number, max: number) => Math.min(max, Math.max(min, x));
 const round = (x: number) => Math.round(x * 1000) / 1000;
-const unit = z.number().transform((x) => round(clamp(x, 0, 1)));
+const unit = z.pipe(
+  z.number(),
+  z.transform((x: number) => round(clamp(x, 0, 1))),
+);
 
 /**
  * What the model must answer (prompt-v1.ts). Strict on the shape and the types (a missing field or a word
@@ -56,15 +59,22 @@ const unit = z.number().transform((x) => round(clamp(x, 0, 1)));
  * `en-US` reads as `en`, case is ignored; an intent not in the tenant's list is dropped later.
  */
 const Answer = z.object({
-  language: z
-    .string()
-    .trim()
-    .toLowerCase()
-    .regex(/^([a-z]{2}|und)([-_][a-z0-9]{1,8})*$/, 'must be an ISO 639-1 code')
-    .transform((code) => code.split(/[-_]/)[0]!),
-  sentiment: z.number().transform((x) => round(clamp(x, -1, 1))),
-  intent: z.string().trim().nullable(),
-  urgency: z.string().trim().toLowerCase().pipe(z.enum(URGENCIES)),
+  language: z.pipe(
+    z
+      .string()
+      .check(
+        z.trim(),
+        z.toLowerCase(),
+        z.regex(/^([a-z]{2}|und)([-_][a-z0-9]{1,8})*$/, 'must be an ISO 639-1 code'),
+      ),
+    z.transform((code: string) => code.split(/[-_]/)[0]!),
+  ),
+  sentiment: z.pipe(
+    z.number(),
+    z.transform((x: number) => round(clamp(x, -1, 1))),
+  ),
+  intent: z.nullable(z.string().check(z.trim())),
+  urgency: z.pipe(z.string().check(z.trim(), z.toLowerCase()), z.enum(URGENCIES)),
   confidence: z.object({ language: unit, sentiment: unit, intent: unit, urgency: unit }),
 });
 

@@ -1,5 +1,5 @@
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { makeBuiltinClassifier } from '../../core/triage/builtin-classifier.ts';
 import type { Classifier } from '../../core/triage/classifier.ts';
 import { BedrockClassifier, type FallbackReason } from './classifier.ts';
@@ -31,14 +31,18 @@ const Config = z.discriminatedUnion('classifier', [
     classifier: z.literal('bedrock'),
     modelId: z
       .string({ error: `${TRIAGE_ENV.bedrockModelId} is required when ${TRIAGE_ENV.classifier}=bedrock` })
-      .trim()
-      .max(2048)
-      .regex(/^[A-Za-z0-9._:/-]+$/, 'must be a Bedrock model id, inference profile id or ARN'),
+      .check(
+        z.trim(),
+        z.maxLength(2048),
+        z.regex(/^[A-Za-z0-9._:/-]+$/, 'must be a Bedrock model id, inference profile id or ARN'),
+      ),
     timeoutMs: z.coerce
       .number({ error: 'must be a number of milliseconds' })
-      .int('must be a whole number of milliseconds')
-      .min(MIN_BEDROCK_TIMEOUT_MS)
-      .max(MAX_BEDROCK_TIMEOUT_MS),
+      .check(
+        z.int('must be a whole number of milliseconds'),
+        z.gte(MIN_BEDROCK_TIMEOUT_MS),
+        z.lte(MAX_BEDROCK_TIMEOUT_MS),
+      ),
   }),
 ]);
 
