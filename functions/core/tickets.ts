@@ -2,6 +2,7 @@ import { DomainError } from './errors.ts';
 import { checkTransition, statusAfterComment } from './lifecycle.ts';
 import {
   type Actor,
+  type AssignmentStrategy,
   type AttachmentMeta,
   type Channel,
   type CustomFieldValue,
@@ -403,5 +404,29 @@ export function combineChanges(original: Ticket, steps: readonly Change[]): Chan
   return {
     ticket: { ...last, version },
     events: events.map((event) => ({ ...event, ticket: { ...event.ticket, version } })),
+  };
+}
+
+/**
+ * Marks the events of an automatic change with why it happened (a rule, an SLA breach, a routing strategy), so
+ * an agent can see it on the timeline: field changes and assignments keep a reason they already carry, a status
+ * change takes this one; `strategy` goes on assignments.
+ */
+export function withReason(change: Change, reason: string, strategy?: AssignmentStrategy): Change {
+  return {
+    ticket: change.ticket,
+    events: change.events.map((event): TimelineEvent => {
+      const data = event.data;
+      if (data.type === 'field_changed')
+        return data.reason === undefined ? { ...event, data: { ...data, reason } } : event;
+      if (data.type === 'assigned') {
+        return {
+          ...event,
+          data: { ...data, reason: data.reason ?? reason, ...(strategy && { strategy }) },
+        };
+      }
+      if (data.type === 'status_changed') return { ...event, data: { ...data, reason } };
+      return event;
+    }),
   };
 }

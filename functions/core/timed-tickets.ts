@@ -14,7 +14,11 @@ const armed = (timers: readonly Timer[]): ArmedTimer[] =>
   timers.map((t) => ({ slot: t.slot, kind: t.kind, dueAt: t.dueAt, effect: t.effect }));
 
 /** Every event of a ticket's timeline, oldest first, with the change's own new events after them. */
-async function wholeTimeline(store: TicketStore, ticket: Ticket, added: readonly TimelineEvent[]) {
+export async function wholeTimeline(
+  store: TicketStore,
+  ticket: Ticket,
+  added: readonly TimelineEvent[],
+): Promise<TimelineEvent[]> {
   const events: TimelineEvent[] = [];
   let cursor: string | undefined;
   do {

@@ -1,9 +1,17 @@
 import { actionsToPatch, type FieldAction, pinnableFieldOf } from '../actions.ts';
 import { type ConditionResult, type ConditionTarget, evaluate, explainConditions } from '../conditions.ts';
 import { DomainError } from '../errors.ts';
-import type { Actor, RuleBudget, Ticket, TimelineEvent, TimelineEventData } from '../model.ts';
+import type { Actor, RuleBudget, Ticket, TimelineEventData } from '../model.ts';
 import type { TicketReferences } from '../ports.ts';
-import { addComment, applyPatch, type Change, combineChanges, type IdSource, noteEvent } from '../tickets.ts';
+import {
+  addComment,
+  applyPatch,
+  type Change,
+  combineChanges,
+  type IdSource,
+  noteEvent,
+  withReason,
+} from '../tickets.ts';
 import { byPosition, RULE_BUDGET_WINDOW_MS, RULE_FIRE_BUDGET, type Rule, ruleReason } from './rule.ts';
 
 /**
@@ -86,19 +94,6 @@ interface Firing {
   readonly skipped: SkippedAction[];
   /** The ticket after the rule's actions. */
   readonly ticket: Ticket;
-}
-
-/** Marks the changes a rule made with why they happened (the status change's own reason is the rule too). */
-function withReason(change: Change, reason: string): Change {
-  const events = change.events.map((event): TimelineEvent => {
-    const data = event.data;
-    if (data.type === 'field_changed' || data.type === 'assigned') {
-      return data.reason === undefined ? { ...event, data: { ...data, reason } } : event;
-    }
-    if (data.type === 'status_changed') return { ...event, data: { ...data, reason } };
-    return event;
-  });
-  return { ticket: change.ticket, events };
 }
 
 const errorReason = (error: unknown): string => {

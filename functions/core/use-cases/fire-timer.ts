@@ -1,18 +1,11 @@
 import { ConcurrentModificationError } from '../errors.ts';
-import type { Actor, Ticket, TimelineEvent } from '../model.ts';
+import type { Actor, Ticket } from '../model.ts';
 import { type Clock, DuplicateEventError, type Ids, type TicketStore } from '../ports.ts';
-import { escalationPatch } from '../sla/escalation.ts';
+import { escalationOutcome } from '../sla/escalation.ts';
 import { slaOf } from '../sla/plan.ts';
 import type { SlaMetricName } from '../sla/policy.ts';
-import {
-  addComment,
-  applyPatch,
-  type Change,
-  combineChanges,
-  noteEvent,
-  type TicketPatch,
-} from '../tickets.ts';
-import type { TimerContextSource } from '../timed-tickets.ts';
+import { addComment, applyPatch, type Change, combineChanges, noteEvent, withReason } from '../tickets.ts';
+import { type TimerContextSource, wholeTimeline } from '../timed-tickets.ts';
 import type { DueTimerMessage } from '../timers.ts';
 
 /** The timer worker acts as this system actor on the timeline. */
@@ -33,40 +26,6 @@ export interface FireTimerDeps {
   readonly ids: Ids;
 }
 
-async function wholeTimeline(tickets: TicketStore, ticket: Ticket): Promise<TimelineEvent[]> {
-  const events: TimelineEvent[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await tickets.timeline(ticket.tenantId, ticket.number, { limit: 200, cursor });
-    events.push(...page.items);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-  return events;
-}
-
-/** The patch without the fields an agent set by hand: an escalation is automation too. */
-function unpinned(ticket: Ticket, patch: TicketPatch): { patch: TicketPatch; kept: string[] } {
-  const kept: string[] = [];
-  const result: Record<string, unknown> = {};
-  for (const [field, value] of Object.entries(patch)) {
-    if ((ticket.pinnedFields as readonly string[]).includes(field))
-      kept.push(`${field} kept (set by an agent)`);
-    else result[field] = value;
-  }
-  return { patch: result as TicketPatch, kept };
-}
-
-const withReason = (change: Change, reason: string): Change => ({
-  ticket: change.ticket,
-  events: change.events.map((event) =>
-    event.data.type === 'status_changed' ||
-    event.data.type === 'field_changed' ||
-    event.data.type === 'assigned'
-      ? { ...event, data: { ...event.data, reason } }
-      : event,
-  ),
-});
-
 /**
  * Applies one due timer, once. The message only says which deadline fell due; the worker re-reads the ticket
  * and decides from its state now: a deadline that moved or was cleared since (a reply fulfilled the SLA, the
@@ -80,7 +39,7 @@ export function makeFireTimer(deps: FireTimerDeps) {
     if (kind === 'sla_warning' || kind === 'sla_breach') {
       const metric = message.slot.split(':')[1] as SlaMetricName;
       const context = await deps.context(ticket.tenantId);
-      const measured = slaOf(ticket, await wholeTimeline(deps.tickets, ticket), context, at);
+      const measured = slaOf(ticket, await wholeTimeline(deps.tickets, ticket, []), context, at);
       const state = measured?.states.find((s) => s.metric === metric);
       if (!measured || !state || state.fulfilledAt !== null || state.paused || state.dueAt === null) {
         return { skip: `${metric} is no longer running` };
@@ -104,7 +63,10 @@ export function makeFireTimer(deps: FireTimerDeps) {
       }
       if (!state.breached) return { skip: `${metric} is not breached yet (due ${dueAt})` };
       const escalation = measured.policy.escalation;
-      const { patch, kept } = unpinned(ticket, escalation ? escalationPatch(ticket, escalation) : {});
+      // An escalation is automation too: fields an agent set by hand are left alone, and said so.
+      const outcome = escalation ? escalationOutcome(ticket, escalation) : { patch: {}, skipped: [] };
+      const { patch } = outcome;
+      const kept = outcome.skipped.map((s) => `${s.field} kept (set by an agent)`);
       const escalated = withReason(
         applyPatch(ticket, patch, TIMERS_ACTOR, now, deps.ids),
         `SLA breach: ${metric} (policy “${measured.policy.name}”)`,

@@ -1,6 +1,6 @@
 import type { Caller } from '../caller.ts';
 import { ConcurrentModificationError, DomainError } from '../errors.ts';
-import type { Actor, AssignmentStrategy, Ticket } from '../model.ts';
+import type { Actor, Ticket } from '../model.ts';
 import {
   AgentUnavailableError,
   type Clock,
@@ -12,7 +12,7 @@ import {
   type TicketStore,
 } from '../ports.ts';
 import { chooseAgent } from '../routing/index.ts';
-import { applyPatch, type Change, combineChanges, noteEvent } from '../tickets.ts';
+import { applyPatch, type Change, combineChanges, noteEvent, withReason } from '../tickets.ts';
 
 /** Routing acts as this system actor on the timeline. */
 export const ROUTING_ACTOR: Actor = { type: 'system', id: 'routing', name: 'Routing' };
@@ -38,18 +38,6 @@ export type RouteOutcome =
   | { readonly outcome: 'assigned'; readonly agentId: string; readonly reason: string }
   | { readonly outcome: 'queued'; readonly reason: string }
   | { readonly outcome: 'skipped'; readonly reason: string };
-
-/** Puts a reason (and the strategy) on the events of an automatic change, so an agent can see why. */
-function explained(change: Change, reason: string, strategy?: AssignmentStrategy): Change {
-  return {
-    ...change,
-    events: change.events.map((event) =>
-      event.data.type === 'assigned' || event.data.type === 'field_changed'
-        ? { ...event, data: { ...event.data, reason, ...(strategy && { strategy }) } }
-        : event,
-    ),
-  };
-}
 
 /** Why routing leaves a ticket alone, or null when it should try to assign it. */
 function notRoutable(ticket: Ticket): string | null {
@@ -87,7 +75,7 @@ export function makeRouteTicket(deps: RoutingDeps) {
         if (defaultGroup === null || current.pinnedFields.includes('group')) {
           return { outcome: 'skipped', reason: 'no group, and the tenant has no default group' };
         }
-        const step = explained(
+        const step = withReason(
           applyPatch(current, { group: defaultGroup }, ROUTING_ACTOR, now, deps.ids),
           'the tenant’s default group',
         );
@@ -115,7 +103,7 @@ export function makeRouteTicket(deps: RoutingDeps) {
       if (decision?.agentId) {
         const reason = `${found.group.name}: ${decision.reason}`;
         steps.push(
-          explained(
+          withReason(
             applyPatch(current, { assignee: decision.agentId }, ROUTING_ACTOR, now, deps.ids),
             reason,
             decision.strategy,
