@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.ts';
+import { apiClient, type Json } from '../support/http-client.ts';
 import { readSentMails, sendComposedMail } from '../support/smtp.ts';
 
 /**
@@ -14,27 +15,7 @@ let runtime: LocalRuntime;
 let dataDir: string;
 let admin: string;
 
-/** JSON bodies of many shapes, read loosely: the assertions say what each must hold. */
-// biome-ignore lint/suspicious/noExplicitAny: see above
-type Json = any;
-
-async function api(
-  method: string,
-  path: string,
-  key: string,
-  body?: unknown,
-): Promise<{ status: number; body: Json }> {
-  const response = await fetch(`${runtime.apiUrl}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${key}`,
-      ...(body !== undefined && { 'content-type': 'application/json' }),
-    },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
-}
+const api = apiClient(() => runtime.apiUrl);
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'deskless-e2e-cost-'));

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.ts';
+import { apiClient, eventually, type Json } from '../support/http-client.ts';
 
 /**
  * SLAs and lifecycle automations on the local runtime, with the whole platform's clock running 600 times faster
@@ -20,40 +21,7 @@ let admin: string;
 let agentKey: string;
 let channel: string;
 
-/** JSON bodies of many shapes, read loosely: the assertions say what each must hold. */
-// biome-ignore lint/suspicious/noExplicitAny: see above
-type Json = any;
-
-async function api(
-  method: string,
-  path: string,
-  key: string,
-  body?: unknown,
-): Promise<{ status: number; body: Json }> {
-  const response = await fetch(`${runtime.apiUrl}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${key}`,
-      ...(body !== undefined && { 'content-type': 'application/json' }),
-    },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
-}
-
-async function eventually<T>(
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const api = apiClient(() => runtime.apiUrl);
 
 const ticket = (n: number) => api('GET', `/v1/tickets/${n}`, admin).then((r) => r.body);
 const timeline = (n: number) =>

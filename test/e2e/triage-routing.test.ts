@@ -10,6 +10,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localCredentials, localRegion } from '../../local/aws-env.ts';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.ts';
+import { apiClient, eventually } from '../support/http-client.ts';
 
 /**
  * Triage and routing as a support team sees them, over HTTP against the local runtime: tickets in three languages
@@ -34,40 +35,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** JSON bodies of many shapes, read loosely: the assertions say what each must hold. */
-// biome-ignore lint/suspicious/noExplicitAny: see above
-type Json = any;
-
-async function api(
-  method: string,
-  path: string,
-  key: string,
-  body?: unknown,
-): Promise<{ status: number; body: Json }> {
-  const response = await fetch(`${runtime.apiUrl}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${key}`,
-      ...(body !== undefined && { 'content-type': 'application/json' }),
-    },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
-}
-
-async function eventually<T>(
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 150));
-  }
-}
+const api = apiClient(() => runtime.apiUrl);
 
 const ticket = (n: number) => api('GET', `/v1/tickets/${n}`, admin).then((r) => r.body);
 const timeline = (n: number) =>
