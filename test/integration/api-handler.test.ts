@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '../../functions/adapters/dynamodb/client.ts';
-import { handler } from '../../functions/handlers/api.ts';
-import { handler as authorize } from '../../functions/handlers/authorizer.ts';
-import { apiEvent, type EventOptions } from '../support/api-event.ts';
-import { lambdaContext } from '../support/lambda-context.ts';
+import { callApi } from '../support/api-call.ts';
+import type { EventOptions } from '../support/api-event.ts';
 
 /**
  * The real `api` and `authorizer` handlers against DynamoDB Local, wired exactly as in Lambda (environment
@@ -20,25 +18,7 @@ documentClient.middlewareStack.add(
 
 const operatorKey = process.env.DESKLESS_OPERATOR_API_KEY!;
 
-async function call(method: string, path: string, key: string | null, options: EventOptions = {}) {
-  let auth: EventOptions['auth'] = null;
-  if (key !== null) {
-    const verdict = await authorize({
-      type: 'REQUEST',
-      routeArn: 'arn',
-      identitySource: [`Bearer ${key}`],
-      headers: { authorization: `Bearer ${key}` },
-    } as never);
-    if (!verdict.isAuthorized) return { status: 403, headers: {}, body: { message: 'Forbidden' } };
-    auth = verdict.context as never;
-  }
-  const result = await handler(apiEvent(method, path, { ...options, auth }), lambdaContext('api'));
-  return {
-    status: result.statusCode!,
-    headers: (result.headers ?? {}) as Record<string, string>,
-    body: result.body ? JSON.parse(result.body) : undefined,
-  };
-}
+const call = callApi;
 
 let admin: string;
 let otherAdmin: string;

@@ -5,10 +5,7 @@ import { keys } from '../../functions/adapters/dynamodb/keys.ts';
 import { DynamoDbMacroStore } from '../../functions/adapters/dynamodb/macro-store.ts';
 import { ConcurrentModificationError, DomainError } from '../../functions/core/errors.ts';
 import { MAX_MACROS, type Macro, newMacro, replaceMacro } from '../../functions/core/macros/macro.ts';
-import { handler } from '../../functions/handlers/api.ts';
-import { handler as authorize } from '../../functions/handlers/authorizer.ts';
-import { apiEvent, type EventOptions } from '../support/api-event.ts';
-import { lambdaContext } from '../support/lambda-context.ts';
+import { callApi } from '../support/api-call.ts';
 
 const tables = tableNamesFromEnv();
 const store = new DynamoDbMacroStore(documentClient, tables);
@@ -69,24 +66,7 @@ describe('DynamoDB macro store', () => {
 
 const operatorKey = process.env.DESKLESS_OPERATOR_API_KEY!;
 
-async function call(method: string, path: string, key: string, options: EventOptions = {}) {
-  const verdict = await authorize({
-    type: 'REQUEST',
-    routeArn: 'arn',
-    identitySource: [`Bearer ${key}`],
-    headers: { authorization: `Bearer ${key}` },
-  } as never);
-  if (!verdict.isAuthorized) return { status: 403, headers: {}, body: { message: 'Forbidden' } };
-  const result = await handler(
-    apiEvent(method, path, { ...options, auth: verdict.context as never }),
-    lambdaContext('api'),
-  );
-  return {
-    status: result.statusCode!,
-    headers: (result.headers ?? {}) as Record<string, string>,
-    body: result.body ? JSON.parse(result.body) : undefined,
-  };
-}
+const call = callApi;
 
 let admin: string;
 let agentKey: string;

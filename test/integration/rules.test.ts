@@ -5,10 +5,7 @@ import { keys } from '../../functions/adapters/dynamodb/keys.ts';
 import { DynamoDbRuleStore } from '../../functions/adapters/dynamodb/rule-store.ts';
 import { ConcurrentModificationError } from '../../functions/core/errors.ts';
 import type { Rule } from '../../functions/core/rules/rule.ts';
-import { handler } from '../../functions/handlers/api.ts';
-import { handler as authorize } from '../../functions/handlers/authorizer.ts';
-import { apiEvent, type EventOptions } from '../support/api-event.ts';
-import { lambdaContext } from '../support/lambda-context.ts';
+import { callApi } from '../support/api-call.ts';
 
 /** The rule store against DynamoDB Local, and the rules API through the real `api` and `authorizer` handlers. */
 const tables = tableNamesFromEnv();
@@ -86,24 +83,7 @@ describe('DynamoDB rule store', () => {
 
 const operatorKey = process.env.DESKLESS_OPERATOR_API_KEY!;
 
-async function call(method: string, path: string, key: string, options: EventOptions = {}) {
-  const verdict = await authorize({
-    type: 'REQUEST',
-    routeArn: 'arn',
-    identitySource: [`Bearer ${key}`],
-    headers: { authorization: `Bearer ${key}` },
-  } as never);
-  if (!verdict.isAuthorized) return { status: 403, headers: {}, body: { message: 'Forbidden' } };
-  const result = await handler(
-    apiEvent(method, path, { ...options, auth: verdict.context as never }),
-    lambdaContext('api'),
-  );
-  return {
-    status: result.statusCode!,
-    headers: (result.headers ?? {}) as Record<string, string>,
-    body: result.body ? JSON.parse(result.body) : undefined,
-  };
-}
+const call = callApi;
 
 let admin: string;
 let agent: string;

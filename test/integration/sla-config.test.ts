@@ -11,10 +11,7 @@ import { ConcurrentModificationError, DomainError } from '../../functions/core/e
 import { DEFAULT_LIFECYCLE_SETTINGS } from '../../functions/core/lifecycle-settings.ts';
 import type { Schedule } from '../../functions/core/ports.ts';
 import type { StoredSlaPolicy } from '../../functions/core/sla/policy.ts';
-import { handler } from '../../functions/handlers/api.ts';
-import { handler as authorize } from '../../functions/handlers/authorizer.ts';
-import { apiEvent, type EventOptions } from '../support/api-event.ts';
-import { lambdaContext } from '../support/lambda-context.ts';
+import { callApi } from '../support/api-call.ts';
 
 /**
  * The stores of schedules, SLA policies and lifecycle settings against DynamoDB Local, and their API through the
@@ -190,24 +187,7 @@ describe('DynamoDB SLA configuration stores', () => {
 
 const operatorKey = process.env.DESKLESS_OPERATOR_API_KEY!;
 
-async function call(method: string, path: string, key: string, options: EventOptions = {}) {
-  const verdict = await authorize({
-    type: 'REQUEST',
-    routeArn: 'arn',
-    identitySource: [`Bearer ${key}`],
-    headers: { authorization: `Bearer ${key}` },
-  } as never);
-  if (!verdict.isAuthorized) return { status: 403, headers: {}, body: { message: 'Forbidden' } };
-  const result = await handler(
-    apiEvent(method, path, { ...options, auth: verdict.context as never }),
-    lambdaContext('api'),
-  );
-  return {
-    status: result.statusCode!,
-    headers: (result.headers ?? {}) as Record<string, string>,
-    body: result.body ? JSON.parse(result.body) : undefined,
-  };
-}
+const call = callApi;
 
 const paths = (body: { errors?: { path: string }[] }) => (body.errors ?? []).map((e) => e.path);
 

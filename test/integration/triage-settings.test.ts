@@ -10,10 +10,7 @@ import { classifyBuiltin } from '../../functions/core/triage/builtin-classifier.
 import { DEFAULT_TRIAGE_KEYWORDS } from '../../functions/core/triage/default-keywords.ts';
 import { trainNaiveBayes } from '../../functions/core/triage/naive-bayes.ts';
 import { makeLoadTriageModel } from '../../functions/core/use-cases/triage-settings.ts';
-import { handler } from '../../functions/handlers/api.ts';
-import { handler as authorize } from '../../functions/handlers/authorizer.ts';
-import { apiEvent, type EventOptions } from '../support/api-event.ts';
-import { lambdaContext } from '../support/lambda-context.ts';
+import { callApi } from '../support/api-call.ts';
 
 /**
  * Triage settings on DynamoDB Local: the store's round trip, and `GET/PUT /v1/settings/triage` through the
@@ -110,24 +107,7 @@ describe('DynamoDB triage settings store', () => {
   });
 });
 
-async function call(method: string, path: string, key: string, options: EventOptions = {}) {
-  const verdict = await authorize({
-    type: 'REQUEST',
-    routeArn: 'arn',
-    identitySource: [`Bearer ${key}`],
-    headers: { authorization: `Bearer ${key}` },
-  } as never);
-  if (!verdict.isAuthorized) return { status: 403, headers: {}, body: { message: 'Forbidden' } };
-  const result = await handler(
-    apiEvent(method, path, { ...options, auth: verdict.context as never }),
-    lambdaContext('api'),
-  );
-  return {
-    status: result.statusCode!,
-    headers: (result.headers ?? {}) as Record<string, string>,
-    body: result.body ? JSON.parse(result.body) : undefined,
-  };
-}
+const call = callApi;
 
 describe('GET/PUT /v1/settings/triage', () => {
   const tenantId = `triage-api-${suffix}`;
