@@ -20,6 +20,7 @@ import type {
   MacroStore,
   TicketStore,
 } from '../ports.ts';
+import { replaceGuarded } from './replace-guarded.ts';
 
 /** Macros: canned replies and field changes, kept per tenant and applied to a ticket in one transaction. */
 
@@ -104,12 +105,6 @@ export function makeGetMacro(deps: Pick<MacroDeps, 'macros'>) {
   };
 }
 
-const staleMacro = (id: string, version: number, ifMatch: number) =>
-  new DomainError(
-    'version_mismatch',
-    `macro ${id} is at version ${version}, not ${ifMatch}; read it again and retry`,
-  );
-
 export function makeUpdateMacro(deps: MacroDeps) {
   /** PUT: the macro replaced whole. With `ifMatch`, only the version the caller read is replaced. */
   return async function updateMacro(
@@ -119,23 +114,16 @@ export function makeUpdateMacro(deps: MacroDeps) {
     ifMatch?: number | undefined,
   ): Promise<Macro> {
     await assertValid(deps, caller.tenantId, input);
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const previous = await deps.macros.get(caller.tenantId, id);
-      if (!previous) throw notFound(`macro ${id}`);
-      if (ifMatch !== undefined && previous.version !== ifMatch)
-        throw staleMacro(id, previous.version, ifMatch);
-      const next = replaceMacro(previous, input, deps.clock.now());
-      try {
+    return replaceGuarded(
+      `macro ${id}`,
+      ifMatch,
+      () => deps.macros.get(caller.tenantId, id),
+      async (previous) => {
+        const next = replaceMacro(previous, input, deps.clock.now());
         await deps.macros.update(next, previous.version);
         return next;
-      } catch (error) {
-        if (!(error instanceof ConcurrentModificationError)) throw error;
-        if (ifMatch !== undefined) {
-          throw new DomainError('version_mismatch', `macro ${id} was changed by someone else; read it again`);
-        }
-      }
-    }
-    throw new DomainError('conflict', `macro ${id} is being changed by others right now; retry`);
+      },
+    );
   };
 }
 

@@ -1,6 +1,6 @@
 import type { FieldAction } from '../actions.ts';
 import type { Caller } from '../caller.ts';
-import { ConcurrentModificationError, DomainError, type FieldError, notFound } from '../errors.ts';
+import { DomainError, type FieldError, notFound } from '../errors.ts';
 import type {
   AgentStore,
   Clock,
@@ -21,11 +21,9 @@ import {
   replaceRule,
   validateRuleInput,
 } from '../rules/rule.ts';
+import { replaceGuarded } from './replace-guarded.ts';
 
 /** Automation rules (triggers): kept per tenant, run by the triage worker, dry-run against a ticket here. */
-
-/** Attempts at a read-modify-write before a concurrent writer wins and the caller gets 409. */
-const MAX_ATTEMPTS = 4;
 
 export interface RuleDeps {
   readonly rules: RuleStore;
@@ -121,12 +119,6 @@ export function makeGetRule(deps: Pick<RuleDeps, 'rules'>) {
   };
 }
 
-const staleRule = (id: string, version: number, ifMatch: number) =>
-  new DomainError(
-    'version_mismatch',
-    `rule ${id} is at version ${version}, not ${ifMatch}; read it again and retry`,
-  );
-
 export function makeUpdateRule(deps: RuleDeps) {
   /**
    * PUT: the rule replaced whole (without `position`, it keeps its place). With `ifMatch`, only the version
@@ -139,23 +131,16 @@ export function makeUpdateRule(deps: RuleDeps) {
     ifMatch?: number | undefined,
   ): Promise<Rule> {
     await assertValid(deps, caller.tenantId, input);
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const previous = await deps.rules.get(caller.tenantId, id);
-      if (!previous) throw notFound(`rule ${id}`);
-      if (ifMatch !== undefined && previous.version !== ifMatch)
-        throw staleRule(id, previous.version, ifMatch);
-      const next = replaceRule(previous, input, deps.clock.now());
-      try {
+    return replaceGuarded(
+      `rule ${id}`,
+      ifMatch,
+      () => deps.rules.get(caller.tenantId, id),
+      async (previous) => {
+        const next = replaceRule(previous, input, deps.clock.now());
         await deps.rules.update(next, previous.version);
         return next;
-      } catch (error) {
-        if (!(error instanceof ConcurrentModificationError)) throw error;
-        if (ifMatch !== undefined) {
-          throw new DomainError('version_mismatch', `rule ${id} was changed by someone else; read it again`);
-        }
-      }
-    }
-    throw new DomainError('conflict', `rule ${id} is being changed by others right now; retry`);
+      },
+    );
   };
 }
 

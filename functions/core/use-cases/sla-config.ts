@@ -1,6 +1,6 @@
 import type { Caller } from '../caller.ts';
 import type { Conditions } from '../conditions.ts';
-import { ConcurrentModificationError, DomainError, type FieldError, notFound } from '../errors.ts';
+import { DomainError, type FieldError, notFound } from '../errors.ts';
 import {
   type LifecycleSettings,
   type LifecycleSettingsPatch,
@@ -31,15 +31,13 @@ import {
   validatePolicy,
 } from '../sla/policy.ts';
 import { type Holiday, validateSchedule, type WeeklyInterval } from '../sla/schedule.ts';
+import { replaceGuarded } from './replace-guarded.ts';
 
 /**
  * The SLA configuration of a tenant: its business-hours schedules, its SLA policies (which point at a schedule
  * and may escalate a breached ticket) and its lifecycle settings (auto-close, pending reminder and auto-solve).
  * The SLA clock and the timer worker read what these use cases keep.
  */
-
-/** Attempts at a read-modify-write before a concurrent writer wins and the caller gets 409. */
-const MAX_ATTEMPTS = 4;
 
 export const SCHEDULE_ID_PREFIX = 'sch_';
 /** Most schedules per tenant. */
@@ -76,38 +74,6 @@ const invalid = (what: string, errors: readonly FieldError[]) =>
     `the ${what} is not valid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`,
     errors,
   );
-
-const stale = (what: string, version: number, ifMatch: number) =>
-  new DomainError(
-    'version_mismatch',
-    `${what} is at version ${version}, not ${ifMatch}; read it again and retry`,
-  );
-
-/**
- * Read, change, write guarded by the version read; a lost race is retried on the newest version, unless the
- * caller sent If-Match (then it is a 412: they decided on a version that is gone).
- */
-async function replaceGuarded<T extends { readonly version: number }>(
-  what: string,
-  ifMatch: number | undefined,
-  read: () => Promise<T | null>,
-  write: (previous: T) => Promise<T>,
-): Promise<T> {
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const previous = await read();
-    if (!previous) throw notFound(what);
-    if (ifMatch !== undefined && previous.version !== ifMatch) throw stale(what, previous.version, ifMatch);
-    try {
-      return await write(previous);
-    } catch (error) {
-      if (!(error instanceof ConcurrentModificationError)) throw error;
-      if (ifMatch !== undefined) {
-        throw new DomainError('version_mismatch', `${what} was changed by someone else; read it again`);
-      }
-    }
-  }
-  throw new DomainError('conflict', `${what} is being changed by others right now; retry`);
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Schedules
