@@ -7,12 +7,9 @@ import { type DomainEvent, toDomainEvent } from '../../functions/core/domain-eve
 import type { TimelineEvent } from '../../functions/core/model.ts';
 import { CounterAdds, dimensionsOf } from '../../functions/core/reporting/counters.ts';
 import { noteEvent } from '../../functions/core/tickets.ts';
-import { handler as api } from '../../functions/handlers/api.ts';
-import { handler as authorize } from '../../functions/handlers/authorizer.ts';
 import { handler as metering } from '../../functions/handlers/metering.ts';
 import { eventBus } from '../../functions/topology.ts';
-import { apiEvent, type EventOptions } from '../support/api-event.ts';
-import { lambdaContext } from '../support/lambda-context.ts';
+import { callApi } from '../support/api-call.ts';
 
 /**
  * Reporting end to end on DynamoDB Local: tickets worked over the real API handler, their timeline events
@@ -34,25 +31,7 @@ const tenantId = `rpt-${Date.now().toString(36)}`;
 let admin: string;
 let channelKey: string;
 
-async function call(method: string, path: string, key: string | null, options: EventOptions = {}) {
-  let auth: EventOptions['auth'] = null;
-  if (key !== null) {
-    const verdict = await authorize({
-      type: 'REQUEST',
-      routeArn: 'arn',
-      identitySource: [`Bearer ${key}`],
-      headers: { authorization: `Bearer ${key}` },
-    } as never);
-    if (!verdict.isAuthorized) return { status: 403, headers: {}, body: { message: 'Forbidden' } };
-    auth = verdict.context as never;
-  }
-  const result = await api(apiEvent(method, path, { ...options, auth }), lambdaContext('api'));
-  return {
-    status: result.statusCode!,
-    headers: (result.headers ?? {}) as Record<string, string>,
-    body: result.body ? JSON.parse(result.body) : undefined,
-  };
-}
+const call = callApi;
 
 function record(event: DomainEvent): SQSRecord {
   return {
