@@ -5,12 +5,13 @@
  *
  *   npm run bench                       all benchmarks
  *   npm run bench -- bundles operations only those (bundles, operations, listing, throughput, email, routing,
- *                                       timers)
+ *                                       timers, metering)
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { measureBundles } from './bundles.ts';
 import { measureEmail } from './email.ts';
 import { measureListingScale } from './listing-scale.ts';
+import { measureMetering } from './metering.ts';
 import { measureOperations } from './operations.ts';
 import { measureRouting } from './routing.ts';
 import { measureThroughput } from './throughput.ts';
@@ -167,6 +168,36 @@ if (wants('timers')) {
   lines.push('');
   lines.push(
     'DynamoDB Local reports 0 read units for a Query that returns nothing; DynamoDB bills at least 0.5 each, so an idle sweep costs 4 (8 shards).',
+  );
+  lines.push('');
+}
+
+if (wants('metering')) {
+  console.error('metering: log-byte counting, the handler wrapper, and the counter writes of a flush…');
+  const metering = await measureMetering();
+  results.metering = metering;
+  lines.push('| metering overhead | without | with | added |');
+  lines.push('|---|---|---|---|');
+  const { logLineMicros: log, wrapperMicros: wrap } = metering;
+  lines.push(
+    `| CPU per logged line (Powertools, bytes counted) | ${log.plain} µs | ${log.counted} µs | ${log.added} µs |`,
+  );
+  lines.push(
+    `| CPU per invocation (\`metered()\`, no flush due) | ${wrap.bare} µs | ${wrap.wrapped} µs | ${wrap.added} µs |`,
+  );
+  lines.push('');
+  lines.push(
+    '| one flush of measured usage (at most one a minute per container) | tenants | counter writes | write units billed | reported by DynamoDB Local |',
+  );
+  lines.push('|---|---|---|---|---|');
+  for (const f of metering.flushes) {
+    lines.push(
+      `| ${f.what} | ${f.tenants} | ${f.counterWrites} | ${f.billedWriteUnits} | ${f.localWriteUnits} |`,
+    );
+  }
+  lines.push('');
+  lines.push(
+    'Each counter is an item of a TransactWriteItems: DynamoDB bills 2 write units per item up to 1 KB; DynamoDB Local reports 2 for the whole transaction.',
   );
   lines.push('');
 }

@@ -24,6 +24,10 @@
  *                          (the built-in classifier decides when it fails or times out, default 4000 ms).
  * - `deskless:priceOverrides`  optional; JSON of price-table fields (region, negotiated rates) the cost report
  *                          prices usage with, validated here.
+ * - `deskless:integrations`, `deskless:integrationsApiKeySecretArn`  optional; a JSON list of engineering-tracker
+ *                          integrations (GitHub, Jira, Linear: an issue for tickets that gain a tag, its link back on
+ *                          the ticket) and the secret holding the Deskless channel key they link back with. Validated
+ *                          here; see docs/events.md.
  */
 import { App } from 'aws-cdk-lib';
 import { addDeskless } from '../lib/deskless-app.ts';

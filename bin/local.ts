@@ -4,7 +4,9 @@
  *
  * Environment: PORT (API port, default 3000, 0 = any free one), SMTP_PORT (SES inbound, default 2525, 0 = any
  * free one), DESKLESS_DATA_DIR (default `.deskless`), DESKLESS_CLOCK_SPEED (passed to the handlers),
- * DESKLESS_LOCAL_LOG (debug | info | warn | error | silent).
+ * DESKLESS_LOCAL_LOG (debug | info | warn | error | silent), TWILIO_API_BASE_URL (where SMS replies go; default a
+ * local Twilio stand-in), DESKLESS_LOCAL_SECRET_<NAME> (a channel secret such as a Twilio auth token, in place of
+ * Secrets Manager; see functions/adapters/channel-secrets.ts).
  */
 import { displayPath, type LocalRuntime, startLocalRuntime } from '../local/runtime.ts';
 
@@ -52,6 +54,6 @@ if (stopRequested) {
   await shutdown();
 } else {
   console.log(
-    `Deskless API ${runtime.apiUrl} · docs ${runtime.apiUrl}/docs · SMTP port ${runtime.smtpPort} for ${runtime.supportAddress} · sent mail ${runtime.outboxUrl} · keys in ${displayPath(runtime.statePath)} · ready`,
+    `Deskless API ${runtime.apiUrl} · docs ${runtime.apiUrl}/docs · SMTP port ${runtime.smtpPort} for ${runtime.supportAddress} · sent mail ${runtime.outboxUrl} · sent SMS ${runtime.twilioUrl}/messages · keys in ${displayPath(runtime.statePath)} · ready`,
   );
 }

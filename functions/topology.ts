@@ -6,6 +6,7 @@
  */
 
 import { AGENT_AVAILABLE } from './core/agent-events.ts';
+import { CONVERSATION_EVENT_TYPE_NAMES } from './core/chat/events.ts';
 import { DOMAIN_EVENT_TYPES } from './core/domain-events.ts';
 
 export type Role = 'admin' | 'agent' | 'channel' | 'operator';
@@ -113,6 +114,8 @@ export interface BucketDefinition {
   readonly name: string;
   readonly envVar: string;
   readonly purpose: string;
+  /** Objects are deleted this many days after they were written (a lifecycle rule); absent: kept. */
+  readonly expireAfterDays?: number;
 }
 
 export const buckets = {
@@ -120,6 +123,12 @@ export const buckets = {
     name: 'mail',
     envVar: 'MAIL_BUCKET',
     purpose: 'raw inbound MIME as SES stores it (inbound/) and the attachments kept from it (attachments/)',
+  },
+  exports: {
+    name: 'exports',
+    envVar: 'EXPORTS_BUCKET',
+    purpose: 'report exports (exports/{tenant}/{ulid}.csv), downloaded through 15-minute pre-signed links',
+    expireAfterDays: 7,
   },
 } as const satisfies Record<string, BucketDefinition>;
 
@@ -161,10 +170,22 @@ export interface FunctionDefinition {
   readonly sendsEmail?: boolean;
   /** Reads the reply-address signing secret. */
   readonly readsReplySecret?: boolean;
+  /** Puts links to the HTTP API in what it sends (survey links in mail): learns the API's public URL. */
+  readonly linksToApi?: boolean;
+  /**
+   * Reads tenants' channel credentials (Twilio auth tokens) from Secrets Manager: only secrets named
+   * `deskless/twilio/…`, and each tenant only its own `deskless/twilio/<tenant>/…` (core/channels/sms.ts).
+   */
+  readonly readsChannelSecrets?: boolean;
   /** May call Amazon Bedrock (the model chosen at deploy time) for triage. */
   readonly invokesBedrock?: boolean;
   /** Prices usage (the cost report): gets the deployment's price overrides (`deskless:priceOverrides`). */
   readonly pricesUsage?: boolean;
+  /**
+   * Writes usage counters (`T#{tenant}#USAGE#…`) of the main table and nothing else of it: its metered usage is
+   * flushed there. For a function with no `tables`; the grant is UpdateItem limited to those keys.
+   */
+  readonly writesUsageCounters?: boolean;
   /**
    * Queues of `queues` (by name) the function sends messages to: it learns each one's URL from the queue's
    * `envVar` and may SendMessage to it.
@@ -188,10 +209,17 @@ export const functions = {
     // Survey links are signed with the reply secret.
     readsReplySecret: true,
     pricesUsage: true,
+    // The Twilio webhook's signature is checked with the channel's auth token.
+    readsChannelSecrets: true,
+    // Report exports: writes the CSV, signs its download link. Channel messages' linked attachments are kept
+    // in the mail bucket (attachments/).
+    buckets: ['exports', 'mail'],
+    // A webhook redelivery queues its first attempt.
+    sendsTo: ['webhook-deliveries'],
     bundleBudget: {
-      kb: 700,
+      kb: 900,
       reason:
-        'every route of the API in one function (one cold start serves them all): the request contracts, the use cases of rules, macros, triage settings, SLA configuration and reports with their validation, the SLA replay of every ticket write; the AWS SDK is ~390 KB of it, the Secrets Manager client that reads the survey-link secret (loaded on first use) ~30 KB',
+        'every route of the API in one function (one cold start serves them all): the request contracts, the use cases of rules, macros, triage settings, SLA configuration, reports, channels, chat conversations and webhook subscriptions with their validation, the SLA replay of every ticket write; the AWS SDK is ~420 KB of it (DynamoDB; Secrets Manager for survey links and Twilio tokens, loaded on first use; SQS for webhook redelivery), Standard Webhooks signing ~11 KB, S3 writes and pre-signed links through a 4 KB SigV4 signer instead of the S3 client',
     },
   },
   authorizer: {
@@ -210,6 +238,8 @@ export const functions = {
     memoryMb: 512,
     timeoutSeconds: 30,
     tables: [],
+    // Its own metered usage (invocations, GB-seconds, logs, entries put on the bus) only.
+    writesUsageCounters: true,
     publishesEvents: true,
   },
   emailIn: {
@@ -231,12 +261,13 @@ export const functions = {
   emailOut: {
     name: 'emailOut',
     entry: 'functions/handlers/email-out.ts',
-    description: 'Sends acknowledgements and public agent replies as email',
+    description: 'Sends acknowledgements, public agent replies and satisfaction surveys as email',
     memoryMb: 512,
     timeoutSeconds: 30,
     tables: ['main'],
     sendsEmail: true,
     readsReplySecret: true,
+    linksToApi: true,
   },
   triage: {
     name: 'triage',
@@ -281,10 +312,41 @@ export const functions = {
   timer: {
     name: 'timer',
     entry: 'functions/handlers/timer.ts',
-    description: 'Applies due timers: SLA warnings and breaches, auto-close, pending reminders',
+    description:
+      'Applies due timers: SLA warnings and breaches, auto-close, pending reminders, chat escalations',
     memoryMb: 512,
     timeoutSeconds: 60,
     tables: ['main'],
+  },
+  smsOut: {
+    name: 'smsOut',
+    entry: 'functions/handlers/sms-out.ts',
+    description: 'Sends public agent replies on SMS tickets through the tenant’s Twilio account',
+    memoryMb: 512,
+    timeoutSeconds: 60,
+    tables: ['main'],
+    readsChannelSecrets: true,
+  },
+  webhookFanout: {
+    name: 'webhookFanout',
+    entry: 'functions/handlers/webhook-fanout.ts',
+    description: 'Outbound webhooks: one delivery per subscription that wants each domain event, queued once',
+    memoryMb: 256,
+    timeoutSeconds: 30,
+    tables: ['main'],
+    sendsTo: ['webhook-deliveries'],
+  },
+  webhookDeliver: {
+    name: 'webhookDeliver',
+    entry: 'functions/handlers/webhook-deliver.ts',
+    description:
+      'Outbound webhooks: signs and POSTs each attempt (Standard Webhooks), retries with backoff, per-endpoint circuit breaker',
+    memoryMb: 256,
+    // Ten attempts of a batch run side by side, each answered or cut off within 10 s.
+    timeoutSeconds: 30,
+    tables: ['main'],
+    // Retries and deferrals are the next attempt's message, sent with a delay.
+    sendsTo: ['webhook-deliveries'],
   },
 } as const satisfies Record<string, FunctionDefinition>;
 
@@ -307,9 +369,12 @@ export const eventBus = {
   envVar: 'EVENT_BUS_NAME',
 } as const;
 
-/** The subset of EventBridge event patterns Deskless uses: exact values, nested. */
+/**
+ * The subset of EventBridge event patterns Deskless uses: exact values, nested, and `$or` (a list of patterns,
+ * one of which must match besides the other fields; EventBridge's own `$or`).
+ */
 export interface EventPattern {
-  readonly [field: string]: readonly (string | number | boolean)[] | EventPattern;
+  readonly [field: string]: readonly (string | number | boolean)[] | EventPattern | readonly EventPattern[];
 }
 
 export interface QueueDefinition {
@@ -359,10 +424,14 @@ export const queues: readonly QueueDefinition[] = [
   {
     name: 'outbound-email',
     description:
-      'Comments that send mail: the first one of an email ticket (acknowledgement), public agent replies',
-    events: ['comment.added'],
-    // Only public comments on email conversations can send mail.
-    detail: { ticket: { channel: ['email'] }, data: { public: [true] } },
+      'Events that send mail: the first comment of an email ticket (acknowledgement), public agent replies, a solve (satisfaction survey)',
+    events: ['comment.added', 'ticket.status_changed'],
+    // Only public comments and solves on email conversations can send mail (a comment has no `to`, a status
+    // change no `public`: each event type matches its own branch only).
+    detail: {
+      ticket: { channel: ['email'] },
+      $or: [{ data: { public: [true] } }, { data: { to: ['solved'] } }],
+    },
     consumer: 'emailOut',
     batchSize: 10,
     visibilityTimeoutSeconds: 3 * 60,
@@ -421,6 +490,47 @@ export const queues: readonly QueueDefinition[] = [
     envVar: 'TIMER_QUEUE_URL',
     consumer: 'timer',
     batchSize: 10,
+    visibilityTimeoutSeconds: 120,
+    maxReceiveCount: 5,
+    poisonToDeadLetter: true,
+  },
+  {
+    name: 'outbound-sms',
+    description: 'Public replies on SMS tickets by agents (or the system), sent as SMS through Twilio',
+    events: ['comment.added'],
+    // Only public comments on SMS conversations, and never the customer's own message, can send an SMS.
+    detail: {
+      ticket: { channel: ['sms'] },
+      data: { public: [true] },
+      actor: { type: ['agent', 'system'] },
+    },
+    consumer: 'smsOut',
+    batchSize: 10,
+    visibilityTimeoutSeconds: 3 * 60,
+    maxReceiveCount: 8,
+    poisonToDeadLetter: true,
+  },
+  {
+    name: 'webhooks',
+    description:
+      'Every domain event, for the tenants’ outbound webhook subscriptions (fan-out to deliveries)',
+    // Chat conversations' events too: an agent's reply reaches the chat provider through a subscription.
+    events: [...Object.values(DOMAIN_EVENT_TYPES), AGENT_AVAILABLE, ...CONVERSATION_EVENT_TYPE_NAMES],
+    consumer: 'webhookFanout',
+    batchSize: 10,
+    visibilityTimeoutSeconds: 3 * 60,
+    maxReceiveCount: 5,
+    poisonToDeadLetter: true,
+  },
+  {
+    // A plain queue: the fan-out queues each delivery's first attempt, the worker its retries (with a delay).
+    name: 'webhook-deliveries',
+    description:
+      'Webhook attempts due: one message per attempt; after the last failed attempt the message is moved to the DLQ',
+    envVar: 'WEBHOOK_DELIVERY_QUEUE_URL',
+    consumer: 'webhookDeliver',
+    batchSize: 10,
+    // Longer than the worker's timeout and its claim on an attempt (ATTEMPT_LEASE_SECONDS).
     visibilityTimeoutSeconds: 120,
     maxReceiveCount: 5,
     poisonToDeadLetter: true,
@@ -961,6 +1071,217 @@ export const routes: readonly RouteDefinition[] = [
     tag: 'surveys',
     roles: [],
   },
+  {
+    // Public like the answer: the page a survey link opens. It only reads (mail scanners prefetch links).
+    method: 'GET',
+    path: '/v1/surveys/{token}',
+    operationId: 'getSurvey',
+    summary: 'The satisfaction survey page of a link (HTML form; records nothing)',
+    tag: 'surveys',
+    roles: [],
+  },
+  {
+    method: 'GET',
+    path: '/v1/reports/export',
+    operationId: 'exportReport',
+    summary: 'Export metrics or tickets of a range of days as CSV (a 15-minute download link)',
+    tag: 'reports',
+    roles: ['admin'],
+  },
+  {
+    // Channel keys are what integrations (engineering trackers) link back with.
+    method: 'POST',
+    path: '/v1/tickets/{number}/links',
+    operationId: 'addExternalLink',
+    summary: 'Link the ticket to an issue elsewhere (idempotent by URL)',
+    tag: 'tickets',
+    roles: ANY_TENANT_KEY,
+  },
+  {
+    method: 'POST',
+    path: '/v1/subscriptions',
+    operationId: 'createSubscription',
+    summary: 'Subscribe an HTTPS endpoint to domain events (signed webhooks; the secret is shown once)',
+    tag: 'webhooks',
+    roles: ['admin'],
+  },
+  {
+    method: 'GET',
+    path: '/v1/subscriptions',
+    operationId: 'listSubscriptions',
+    summary: 'List webhook subscriptions',
+    tag: 'webhooks',
+    roles: ['admin'],
+  },
+  {
+    method: 'GET',
+    path: '/v1/subscriptions/{id}',
+    operationId: 'getSubscription',
+    summary: 'Get a webhook subscription and its endpoint’s circuit breaker',
+    tag: 'webhooks',
+    roles: ['admin'],
+  },
+  {
+    method: 'PATCH',
+    path: '/v1/subscriptions/{id}',
+    operationId: 'updateSubscription',
+    summary: 'Change a webhook subscription (URL, events, description, enabled)',
+    tag: 'webhooks',
+    roles: ['admin'],
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/subscriptions/{id}',
+    operationId: 'deleteSubscription',
+    summary: 'Delete a webhook subscription',
+    tag: 'webhooks',
+    roles: ['admin'],
+  },
+  {
+    // `POST /v1/subscriptions/{id}:rotate-secret`: path variables are whole segments (see testRule).
+    method: 'POST',
+    path: '/v1/subscriptions/{id}',
+    operationId: 'rotateSubscriptionSecret',
+    summary: 'New signing secret (`POST /v1/subscriptions/{id}:rotate-secret`); the old one signs 24 h more',
+    tag: 'webhooks',
+    roles: ['admin'],
+  },
+  {
+    method: 'GET',
+    path: '/v1/subscriptions/{id}/deliveries',
+    operationId: 'listDeliveries',
+    summary: 'A subscription’s deliveries, newest first, each with its attempts',
+    tag: 'webhooks',
+    roles: ['admin'],
+  },
+  {
+    // `POST /v1/subscriptions/{id}/deliveries/{deliveryId}:redeliver` (see applyMacro).
+    method: 'POST',
+    path: '/v1/subscriptions/{id}/deliveries/{deliveryAction}',
+    operationId: 'redeliverDelivery',
+    summary: 'Send a delivery again (`…/deliveries/{deliveryId}:redeliver`): same webhook-id, new attempts',
+    tag: 'webhooks',
+    roles: ['admin'],
+  },
+  {
+    // Public: Twilio cannot send an API key; the X-Twilio-Signature (the channel's auth token) authenticates it.
+    method: 'POST',
+    path: '/v1/channels/{id}/twilio',
+    operationId: 'receiveTwilioSms',
+    summary: 'Twilio’s Messaging webhook of an sms_twilio channel: an SMS/MMS becomes a ticket or a comment',
+    tag: 'channels',
+    roles: [],
+  },
+  {
+    method: 'GET',
+    path: '/v1/conversations',
+    operationId: 'listConversations',
+    summary: 'Chat conversations in one status (open by default), latest message first',
+    tag: 'conversations',
+    roles: STAFF,
+  },
+  {
+    method: 'GET',
+    path: '/v1/conversations/{id}',
+    operationId: 'getConversation',
+    summary: 'A chat conversation with its messages',
+    tag: 'conversations',
+    roles: STAFF,
+  },
+  {
+    method: 'POST',
+    path: '/v1/conversations/{id}/messages',
+    operationId: 'replyToConversation',
+    summary: 'Reply to the customer in a chat conversation',
+    tag: 'conversations',
+    roles: STAFF,
+  },
+  {
+    // `POST /v1/conversations/{id}:resolve` and `…:escalate`: path variables are whole segments (see testRule).
+    method: 'POST',
+    path: '/v1/conversations/{id}',
+    operationId: 'conversationAction',
+    summary: 'Resolve (`POST /v1/conversations/{id}:resolve`) or escalate into a ticket (`…:escalate`)',
+    tag: 'conversations',
+    roles: STAFF,
+  },
+  {
+    method: 'POST',
+    path: '/v1/channels',
+    operationId: 'createChannel',
+    summary: 'Declare an inbound channel (webhook, Twilio SMS, chat, web form); its secret is shown once',
+    tag: 'channels',
+    roles: ['admin'],
+  },
+  {
+    method: 'GET',
+    path: '/v1/channels',
+    operationId: 'listChannels',
+    summary: 'List the tenant’s inbound channels',
+    tag: 'channels',
+    roles: ['admin'],
+  },
+  {
+    method: 'GET',
+    path: '/v1/channels/{id}',
+    operationId: 'getChannel',
+    summary: 'Get an inbound channel',
+    tag: 'channels',
+    roles: ['admin'],
+  },
+  {
+    method: 'PATCH',
+    path: '/v1/channels/{id}',
+    operationId: 'updateChannel',
+    summary: 'Change an inbound channel’s name, group, tags or settings',
+    tag: 'channels',
+    roles: ['admin'],
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/channels/{id}',
+    operationId: 'deleteChannel',
+    summary: 'Delete an inbound channel',
+    tag: 'channels',
+    roles: ['admin'],
+  },
+  {
+    // `POST /v1/channels/{id}:rotate-secret`: path variables are whole segments (see testRule).
+    method: 'POST',
+    path: '/v1/channels/{id}',
+    operationId: 'rotateChannelSecret',
+    summary:
+      'Rotate a channel’s secret (`POST /v1/channels/{id}:rotate-secret`); the old one works 24 h more',
+    tag: 'channels',
+    roles: ['admin'],
+  },
+  {
+    // Public: the sender has no API key; the Standard Webhooks signature with the channel's secret is the credential.
+    method: 'POST',
+    path: '/v1/channels/{id}/messages',
+    operationId: 'receiveChannelMessage',
+    summary: 'A signed message from a webhook channel (Standard Webhooks)',
+    tag: 'channels',
+    roles: [],
+  },
+  {
+    // Public: customers open the form from a link.
+    method: 'GET',
+    path: '/v1/forms/{id}',
+    operationId: 'getWebForm',
+    summary: 'A web form channel’s contact form (HTML)',
+    tag: 'channels',
+    roles: [],
+  },
+  {
+    // Public: the form posts here; a honeypot and a per-IP rate limit keep bots out.
+    method: 'POST',
+    path: '/v1/forms/{id}',
+    operationId: 'submitWebForm',
+    summary: 'Submit a web form (urlencoded or JSON): a new ticket',
+    tag: 'channels',
+    roles: [],
+  },
 ];
 
 /** How long API Gateway caches an authorizer answer per key; also the longest a revoked key keeps working. */
@@ -979,6 +1300,8 @@ export const env = {
   stage: 'DESKLESS_STAGE',
   /** JSON overrides of the price table the cost report prices with (core/use-cases/cost-report.ts). */
   priceOverrides: 'DESKLESS_PRICE_OVERRIDES',
+  /** The HTTP API's public base URL, for links in mail (survey links); CDK and `npm start` set it for emailOut. */
+  publicApiUrl: 'DESKLESS_PUBLIC_API_URL',
 } as const;
 
 /**

@@ -17,9 +17,12 @@ interface BucketAccess {
 /**
  * Mail: read the raw MIME SES stored, write the attachments kept from it. No List and no Delete: raw mail
  * expires by lifecycle, attachments are kept. (Without ListBucket, a missing key reads as 403, not 404.)
+ * Exports: write the CSV, and read it, which is what the pre-signed download link the writer signs acts as;
+ * objects expire by lifecycle.
  */
 export const bucketAccess: Readonly<Record<BucketKey, BucketAccess>> = {
   mail: { read: [mail.inboundPrefix], write: [mail.attachmentsPrefix] },
+  exports: { read: ['exports/'], write: ['exports/'] },
 };
 
 /**

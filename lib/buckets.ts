@@ -6,7 +6,8 @@ import { pascal } from './names.ts';
 
 /**
  * A bucket of topology.ts: private (no ACLs, public access blocked), TLS only, encrypted with S3-managed
- * keys, and kept when the stack is deleted. What lives in it, and for how long, is up to its owner.
+ * keys, and kept when the stack is deleted. What lives in it, and for how long, is up to its owner; a bucket
+ * with `expireAfterDays` deletes every object that many days after it was written.
  */
 export function bucketFromDefinition(scope: Construct, definition: BucketDefinition): Bucket {
   const bucket = new Bucket(scope, `${pascal(definition.name)}Bucket`, {
@@ -17,6 +18,9 @@ export function bucketFromDefinition(scope: Construct, definition: BucketDefinit
     removalPolicy: RemovalPolicy.RETAIN,
     lifecycleRules: [
       { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
+      ...(definition.expireAfterDays === undefined
+        ? []
+        : [{ id: 'expire-objects', expiration: Duration.days(definition.expireAfterDays) }]),
     ],
   });
   Validations.of(bucket).acknowledge({

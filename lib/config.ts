@@ -1,5 +1,6 @@
 import type { Construct } from 'constructs';
-import { priceTableWith } from '../functions/core/cost/price-table.ts';
+import { BEDROCK_MODEL_PRICES, PRICE_TABLE, priceTableWith } from '../functions/core/cost/price-table.ts';
+import { type IntegrationConfig, readIntegrations } from './integration-config.ts';
 
 /** What one deployment of Deskless varies by, read from CDK context (see bin/deskless.ts). */
 export interface DesklessConfig {
@@ -27,6 +28,11 @@ export interface DesklessConfig {
   readonly budgetMonthlyUsd?: number;
   /** The deployment's own prices for the cost report, as validated JSON (`deskless:priceOverrides`). */
   readonly priceOverrides?: string;
+  /**
+   * Engineering-tracker integrations (`deskless:integrations`, `deskless:integrationsApiKeySecretArn`): an issue
+   * in GitHub, Jira or Linear for tickets that gain a tag, linked back on the ticket. Empty: none.
+   */
+  readonly integrations: readonly IntegrationConfig[];
 }
 
 /** Bedrock model and inference profile ids: `anthropic.claude-3-haiku-20240307-v1:0`, `us.amazon.nova-lite-v1:0`. */
@@ -67,7 +73,7 @@ export function readConfig(scope: Construct): DesklessConfig {
     throw new Error(`deskless:bedrockTimeoutMs must be 100 to 60000 milliseconds, got "${timeout}"`);
   }
   const budgetMonthlyUsd = readBudgetMonthlyUsd(scope);
-  const priceOverrides = readPriceOverrides(scope);
+  const priceOverrides = withModelPrices(readPriceOverrides(scope), bedrockModelId);
   return {
     ...(priceOverrides !== undefined && { priceOverrides }),
     ...(bedrockModelId !== undefined && { bedrockModelId }),
@@ -78,7 +84,29 @@ export function readConfig(scope: Construct): DesklessConfig {
     costCentre,
     mailRecipients: readMailRecipients(scope),
     replaceActiveRuleSet: optionalBoolean(scope, 'deskless:replaceActiveRuleSet') ?? false,
+    integrations: readIntegrations(scope),
   };
+}
+
+/**
+ * The cost report prices Bedrock tokens as Amazon Nova Micro unless told otherwise: a deployment whose
+ * `deskless:bedrockModelId` is another model with known list prices (BEDROCK_MODEL_PRICES) gets that model's
+ * prices added to its overrides, unless the overrides already say how to price `bedrock`. Any other model is
+ * priced through `deskless:priceOverrides` (`{"bedrock": {"modelId": …, "perThousandInputTokens": …}}`).
+ */
+function withModelPrices(overrides: string | undefined, modelId: string | undefined): string | undefined {
+  if (modelId === undefined || modelId === PRICE_TABLE.bedrock.modelId) return overrides;
+  const known = BEDROCK_MODEL_PRICES[modelId];
+  const parsed = overrides === undefined ? {} : (JSON.parse(overrides) as Record<string, unknown>);
+  if (!known || parsed.bedrock !== undefined) return overrides;
+  return JSON.stringify({
+    ...parsed,
+    bedrock: {
+      modelId,
+      ...known,
+      source: `Amazon Bedrock pricing page, ${modelId} on-demand, list prices of ${PRICE_TABLE.date}`,
+    },
+  });
 }
 
 /**

@@ -30,6 +30,7 @@ export function addDeskless(app: App): DesklessStacks {
     stateful,
     ...(config.budgetMonthlyUsd !== undefined && { budgetMonthlyUsd: config.budgetMonthlyUsd }),
     ...(config.priceOverrides !== undefined && { priceOverrides: config.priceOverrides }),
+    integrations: config.integrations,
     ...(config.bedrockModelId !== undefined && {
       bedrock: { modelId: config.bedrockModelId, timeoutMs: config.bedrockTimeoutMs },
     }),

@@ -1,4 +1,5 @@
 import {
+  ArnFormat,
   CfnOutput,
   CrossStackReferences,
   Duration,
@@ -14,6 +15,7 @@ import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambd
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { TRIAGE_ENV } from '../functions/adapters/bedrock/config.ts';
+import { TWILIO_SECRET_PREFIX } from '../functions/core/channels/sms.ts';
 import {
   authorizerCacheSeconds,
   buckets,
@@ -34,11 +36,13 @@ import { grantBucketAccess } from './bucket-access.ts';
 import { DesklessBudget } from './budget.ts';
 import { DesklessDashboard } from './dashboard.ts';
 import { DesklessHttpApi } from './http-api.ts';
+import type { IntegrationConfig } from './integration-config.ts';
+import { DesklessIntegrations } from './integrations.ts';
 import { pascal } from './names.ts';
 import type { StatefulResources } from './stateful-stack.ts';
 import { plainQueueSenders } from './subscriber-queue.ts';
 import { TopologySchedule } from './sweeper-schedule.ts';
-import { grantItemAccess } from './table-access.ts';
+import { grantItemAccess, grantUsageCounterWrites } from './table-access.ts';
 import { TopologyFunction } from './topology-function.ts';
 
 export interface StatelessStackProps extends StackProps {
@@ -50,6 +54,8 @@ export interface StatelessStackProps extends StackProps {
   readonly budgetMonthlyUsd?: number;
   /** The deployment's own prices (validated JSON) for the functions that price usage. */
   readonly priceOverrides?: string;
+  /** Engineering-tracker integrations (lib/integrations.ts); none: nothing is built for them. */
+  readonly integrations?: readonly IntegrationConfig[];
 }
 
 /** Code and wiring: safe to destroy and redeploy at any time, nothing here holds data. */
@@ -58,6 +64,7 @@ export class StatelessStack extends Stack {
   readonly httpApi: DesklessHttpApi;
   readonly dashboard: DesklessDashboard;
   readonly budget?: DesklessBudget;
+  readonly integrations?: DesklessIntegrations;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -82,6 +89,18 @@ export class StatelessStack extends Stack {
       authorizer: this.functions.authorizer.function,
       authorizerCache: Duration.seconds(authorizerCacheSeconds),
     });
+    // Functions that put links to the API in what they send (survey mails) learn its URL. They are built before
+    // the API (which needs the api function), so the URL is added afterwards. No cycle: the API depends on the
+    // api and authorizer functions only, and its URL is made of its id (the `$default` stage's
+    // `https://{id}.execute-api.{region}.{suffix}/`).
+    for (const name of Object.keys(functions) as FunctionName[]) {
+      const definition: FunctionDefinition = functions[name];
+      if (!definition.linksToApi) continue;
+      if (name === 'api' || name === 'authorizer') {
+        throw new Error(`function "${name}" cannot link to the API: the API is built from it`);
+      }
+      this.functions[name].function.addEnvironment(env.publicApiUrl, this.httpApi.url);
+    }
 
     this.connectOutbox(stateful);
     this.connectQueues(stateful);
@@ -96,6 +115,16 @@ export class StatelessStack extends Stack {
       scheduleDeadLetters.set(`${schedule.name} schedule`, built.deadLetterQueue);
     }
     this.addAlarms(stateful);
+    if (props.integrations && props.integrations.length > 0) {
+      this.integrations = new DesklessIntegrations(this, 'Integrations', {
+        stage,
+        integrations: props.integrations,
+        eventBus: stateful.eventBus,
+        // The API's default endpoint (no trailing slash): what the state machines call and are allowed to call.
+        apiEndpoint: this.httpApi.api.apiEndpoint,
+        alarmTopic: stateful.alarmTopic,
+      });
+    }
     this.dashboard = new DesklessDashboard(this, 'Dashboard', {
       stage,
       functions: this.functions,
@@ -141,6 +170,9 @@ export class StatelessStack extends Stack {
     for (const tableKey of definition.tables) {
       environment[tables[tableKey].envVar] = stateful.tables[tableKey].tableName;
     }
+    if (definition.writesUsageCounters) {
+      environment[tables.main.envVar] = stateful.tables.main.tableName;
+    }
     if (definition.publishesEvents) {
       environment[eventBus.envVar] = stateful.eventBus.eventBusName;
     }
@@ -172,6 +204,9 @@ export class StatelessStack extends Stack {
     for (const tableKey of definition.tables) {
       grantItemAccess(stateful.tables[tableKey], tables[tableKey], fn.function);
     }
+    if (definition.writesUsageCounters && !(definition.tables as readonly string[]).includes('main')) {
+      grantUsageCounterWrites(stateful.tables.main, fn.function);
+    }
     if (definition.publishesEvents) {
       stateful.eventBus.grantPutEventsTo(fn.function);
     }
@@ -187,6 +222,7 @@ export class StatelessStack extends Stack {
     }
     for (const { queue } of sendsTo) queue.grantSendMessages(fn.function);
     if (definition.sendsEmail) this.grantSendEmail(fn);
+    if (definition.readsChannelSecrets) this.grantReadChannelSecrets(fn);
     if (usesBedrock) this.grantInvokeModel(fn, bedrock.modelId);
     return fn;
   }
@@ -225,6 +261,34 @@ export class StatelessStack extends Stack {
           'invocable in each of them. The model itself is fixed.',
       });
     }
+  }
+
+  /**
+   * secretsmanager:GetSecretValue on the tenants' channel credentials: secrets named `deskless/twilio/…` of this
+   * account and region (the `-XXXXXX` suffix Secrets Manager appends is covered by the wildcard). Tenants name
+   * theirs when they set a channel up, so no single ARN is known at deploy time; each tenant may use only its own
+   * `deskless/twilio/<tenant>/…`, which the functions check before reading.
+   */
+  private grantReadChannelSecrets(fn: TopologyFunction): void {
+    fn.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [
+          this.formatArn({
+            service: 'secretsmanager',
+            resource: 'secret',
+            resourceName: `${TWILIO_SECRET_PREFIX}*`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
+    Validations.of(fn.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${TWILIO_SECRET_PREFIX}*]`,
+      reason:
+        'Tenants keep their Twilio auth tokens in secrets named deskless/twilio/<tenant>/…, created after ' +
+        'deployment; the grant covers only that prefix of this account and region, and each tenant only its own.',
+    });
   }
 
   /**

@@ -32,3 +32,17 @@ export function grantItemAccess(table: ITable, definition: TableDefinition, gran
     ],
   });
 }
+
+/**
+ * What a function with no table of its own needs to flush its metered usage (topology.ts
+ * `writesUsageCounters`): UpdateItem (the `ADD`s, in transactions) on the main table, and only on items whose
+ * partition key is a usage counter's (`T#{tenant}#USAGE#{month}`). No read, no other item, no index.
+ */
+export function grantUsageCounterWrites(table: ITable, grantee: IGrantable): Grant {
+  return Grant.addToPrincipal({
+    grantee,
+    actions: ['dynamodb:UpdateItem'],
+    resourceArns: [table.tableArn],
+    conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['T#*#USAGE#*'] } },
+  });
+}

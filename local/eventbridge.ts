@@ -36,10 +36,16 @@ export interface QueueRule {
   readonly queueUrl: string;
 }
 
-/** EventBridge's matching for exact-value patterns: every field of the pattern must hold one of its values. */
+/**
+ * EventBridge's matching for exact-value patterns: every field of the pattern must hold one of its values, and
+ * of a `$or` list at least one pattern must match the same object.
+ */
 export function matchesPattern(pattern: EventPattern, value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return false;
   return Object.entries(pattern).every(([field, expected]) => {
+    if (field === '$or') {
+      return (expected as readonly EventPattern[]).some((branch) => matchesPattern(branch, value));
+    }
     const actual = (value as Record<string, unknown>)[field];
     if (Array.isArray(expected)) return expected.includes(actual as string | number | boolean);
     return matchesPattern(expected as EventPattern, actual);

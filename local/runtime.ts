@@ -19,6 +19,12 @@
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { makeClock } from '../functions/adapters/clock.ts';
+import { ALLOW_LOOPBACK_ENV } from '../functions/adapters/http/safe-fetch.ts';
+import { TWILIO_API_BASE_URL_ENV } from '../functions/adapters/twilio/messages.ts';
+import {
+  LOCAL_WEBHOOK_BACKOFF_SCALE,
+  WEBHOOK_BACKOFF_SCALE_ENV,
+} from '../functions/adapters/webhooks/config.ts';
 import {
   authorizerCacheSeconds,
   env,
@@ -57,6 +63,7 @@ import { type LocalSmtp, startLocalSmtp } from './smtp.ts';
 import { type SqsConsumer, startSqsPoller } from './sqs-poller.ts';
 import { outboxFilter, type StreamConsumer, startStreamPoller } from './stream-poller.ts';
 import { startTicker } from './ticker.ts';
+import { startLocalTwilio } from './twilio.ts';
 
 export interface LocalRuntimeOptions {
   /** Where data, keys and checkpoints live: default `DESKLESS_DATA_DIR`, else `.deskless` in the cwd. */
@@ -85,6 +92,11 @@ export interface LocalRuntime {
   readonly outboxUrl: string;
   /** The SMTP server that stands in for SES receiving. */
   readonly smtpPort: number;
+  /**
+   * Where SMS replies go: the local Twilio stand-in (local/twilio.ts; `GET <url>/messages` lists what was sent),
+   * or `TWILIO_API_BASE_URL` when that is set.
+   */
+  readonly twilioUrl: string;
   /** The demo tenant's support address. */
   readonly supportAddress: string;
   readonly dataDir: string;
@@ -200,6 +212,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     previousPorts.ses = ses.port;
     stack.push({ name: 'SES emulator', stop: () => ses.stop() });
 
+    // Twilio's Messages API for smsOut: a local stand-in, unless TWILIO_API_BASE_URL says where to send.
+    let twilioUrl = options.env?.[TWILIO_API_BASE_URL_ENV] || process.env[TWILIO_API_BASE_URL_ENV] || '';
+    if (!twilioUrl) {
+      const twilio = await startLocalTwilio({ log });
+      stack.push({ name: 'local Twilio', stop: () => twilio.stop() });
+      twilioUrl = twilio.url;
+    }
+
     const endpoints: LocalEndpoints = {
       dynamodb: dynamodb.endpoint,
       eventbridge: eventBridge.endpoint,
@@ -217,6 +237,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         replySecret,
         queueUrls: queueUrls(sqs.queues),
       }),
+      [TWILIO_API_BASE_URL_ENV]: twilioUrl,
+      // Locally, webhooks and attachment downloads may reach http://127.0.0.1 (a test's or a developer's server).
+      [ALLOW_LOOPBACK_ENV]: 'true',
+      // Webhook retries and circuit cooldowns ten times shorter, to watch a failing endpoint's retries in minutes.
+      [WEBHOOK_BACKOFF_SCALE_ENV]: process.env[WEBHOOK_BACKOFF_SCALE_ENV] || LOCAL_WEBHOOK_BACKOFF_SCALE,
       ...options.env,
       // One origin for every handler's clock, so they agree on the time when it runs faster than real time.
       [env.clockOrigin]: options.env?.[env.clockOrigin] || process.env[env.clockOrigin] || String(Date.now()),
@@ -239,6 +264,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       log,
     });
     stack.push({ name: 'HTTP API', stop: () => httpApi.stop() });
+    // Links in mail (survey links) point at this API, as CDK points them at API Gateway's URL; known only now
+    // that the server listens (port 0 picks one), before the consumers that send mail start.
+    const restorePublicUrl = applyEnv({
+      [env.publicApiUrl]: options.env?.[env.publicApiUrl] || process.env[env.publicApiUrl] || httpApi.url,
+    });
+    stack.push({ name: 'public API URL', stop: restorePublicUrl });
 
     const streams = new DynamoDBStreamsClient({
       endpoint: dynamodb.endpoint,
@@ -344,6 +375,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       eventsUrl,
       outboxUrl: ses.url,
       smtpPort: smtp.port,
+      twilioUrl,
       supportAddress,
       dataDir,
       statePath: localStatePath(dataDir),

@@ -40,7 +40,7 @@ export const USAGE = `usage: npm run cost -- --tickets-per-month N[,N…] [optio
   --sla-events-per-ticket N      SLA warnings and breaches firing per ticket                 default ${DEFAULT_WORKLOAD.slaEventsPerTicket}
   --months-of-history N          months of tickets kept in the table and the bucket          default ${DEFAULT_WORKLOAD.monthsOfHistory}
   --no-acknowledgements          new email tickets are not acknowledged
-  --ai-triage                    triage classifies with Amazon Bedrock (priced by the table's ai prices)
+  --ai-triage                    triage classifies with Amazon Bedrock (priced by the table's bedrock prices: Amazon Nova Micro)
   --bedrock-model ID             --ai-triage, priced at that model's list prices: ${Object.keys(BEDROCK_MODEL_PRICES).join(', ')}
   --agents N[,N…]                the team, for the per-seat comparison (one, or one per volume)
   --seat-price N                 per agent-month price to compare with                      default $${ZENDESK_SUITE_TEAM.perAgentMonth} (${ZENDESK_SUITE_TEAM.vendor} ${ZENDESK_SUITE_TEAM.plan})
@@ -105,7 +105,7 @@ export function parseCostArgs(argv: readonly string[]): CostArgs {
   if (bedrockModel !== null && !Object.hasOwn(BEDROCK_MODEL_PRICES, bedrockModel)) {
     throw new UsageError(
       `--bedrock-model: no list price for "${bedrockModel}" (known: ${Object.keys(BEDROCK_MODEL_PRICES).join(', ')}); ` +
-        'use --ai-triage with the model’s prices in --price-overrides ({"ai": {"modelId": …, "perMillionInputTokens": …}})',
+        'use --ai-triage with the model’s prices in --price-overrides ({"bedrock": {"modelId": …, "perThousandInputTokens": …, "perThousandOutputTokens": …}})',
     );
   }
   return {
@@ -175,7 +175,11 @@ export function priceTableFor(args: CostArgs, readFile: (path: string) => string
   if (args.bedrockModel !== null) {
     table = priceTableWith({
       version: `${PRICE_TABLE.version}+bedrock`,
-      ai: { modelId: args.bedrockModel, ...BEDROCK_MODEL_PRICES[args.bedrockModel] },
+      bedrock: {
+        modelId: args.bedrockModel,
+        ...BEDROCK_MODEL_PRICES[args.bedrockModel],
+        source: `Amazon Bedrock pricing page, ${args.bedrockModel} on-demand, list prices of ${PRICE_TABLE.date}`,
+      },
     });
   }
   if (args.priceOverrides === null) return table;
@@ -240,7 +244,7 @@ function seatPlan(args: CostArgs): SeatPlan {
     : { ...ZENDESK_SUITE_TEAM, plan: 'per-seat plan (--seat-price)', perAgentMonth: args.seatPrice };
 }
 
-function workloadLine(args: CostArgs): string {
+function workloadLine(args: CostArgs, prices: PriceTable): string {
   const w = args.workload;
   const parts = [
     `${w.emailsPerTicket} customer mails, ${w.repliesPerTicket} agent replies, ${w.agentUpdatesPerTicket} other agent changes per ticket`,
@@ -248,7 +252,7 @@ function workloadLine(args: CostArgs): string {
     `${w.slaEventsPerTicket} SLA events per ticket`,
     w.acknowledgements ? 'acknowledgements on' : 'acknowledgements off',
     w.aiTriage
-      ? `triage by Bedrock (${args.bedrockModel ?? 'model priced by the table'})`
+      ? `triage by Bedrock (${args.bedrockModel ?? `priced as ${prices.bedrock.modelId}`})`
       : 'built-in triage',
     `${w.monthsOfHistory} months of history stored`,
   ];
@@ -266,7 +270,7 @@ export function renderProjection(projection: Projection, args: CostArgs, prices:
   const { bill: b, usage } = projection;
   const lines: string[] = [];
   lines.push(`# Deskless cost: ${grouped(projection.ticketsPerMonth, 0)} tickets a month`, '');
-  lines.push(`Workload: ${workloadLine(args)}. ${priceLine(prices)}`, '');
+  lines.push(`Workload: ${workloadLine(args, prices)}. ${priceLine(prices)}`, '');
   lines.push('| service | meter | quantity | unit | unit price | cost |', '|---|---|---:|---|---:|---:|');
   for (const item of b.lineItems) {
     const quoted = METERS[item.meter].quoted;
@@ -321,7 +325,7 @@ export function renderSummary(
   const head = ['tickets a month', 'AWS cost a month', 'of which fixed', 'cost per ticket'];
   if (withSeats) head.push(`${plan.vendor} ${plan.plan} ($${plan.perAgentMonth}/agent-month)`);
   const lines = [
-    `Workload: ${workloadLine(args)}. ${priceLine(prices)}`,
+    `Workload: ${workloadLine(args, prices)}. ${priceLine(prices)}`,
     '',
     `| ${head.join(' | ')} |`,
     `|${head.map(() => '---:').join('|')}|`,

@@ -1,6 +1,15 @@
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
 import { MAX_ACTIONS } from '../core/actions.ts';
+import { LINKED_ATTACHMENT_LIMITS } from '../core/channels/attachments.ts';
+import { CHANNEL_TYPES } from '../core/channels/channel.ts';
+import { DEFAULT_FORM_PER_IP_PER_HOUR, MAX_CHANNEL_TAGS } from '../core/channels/manage.ts';
+import {
+  CONVERSATION_STATUSES,
+  ESCALATION_TRIGGERS,
+  MAX_CHAT_MESSAGE_CHARS,
+} from '../core/chat/conversation.ts';
+import { CHAT_CONDITION_FIELDS, escalateWhenErrors } from '../core/chat/escalation.ts';
 import {
   CONDITION_FIELDS,
   CONDITION_OPERATORS,
@@ -8,6 +17,13 @@ import {
   MAX_IN_VALUES,
   validateConditions,
 } from '../core/conditions.ts';
+import {
+  MAX_EXTERNAL_LINKS,
+  MAX_LINK_EXTERNAL_ID_CHARS,
+  MAX_LINK_TITLE_CHARS,
+  MAX_LINK_URL_CHARS,
+  normalizeLinkUrl,
+} from '../core/external-links.ts';
 import { LIFECYCLE_LIMITS } from '../core/lifecycle-settings.ts';
 import { MAX_MACRO_DESCRIPTION_CHARS, MAX_MACRO_NAME_CHARS, MAX_REPLY_CHARS } from '../core/macros/macro.ts';
 import { PLACEHOLDERS, placeholderErrors } from '../core/macros/placeholders.ts';
@@ -18,6 +34,7 @@ import {
   AUTHOR_TYPES,
   CHANNELS,
   CUSTOM_FIELD_TYPES,
+  EXTERNAL_SYSTEMS,
   PINNABLE_FIELDS,
   PRIORITIES,
   STATUSES,
@@ -38,14 +55,23 @@ import {
   type StoredSlaPolicy,
 } from '../core/sla/policy.ts';
 import {
+  EASY_FROM,
+  EFFORT_QUESTION,
+  MAX_EFFORT,
   MAX_SCORE,
   MAX_SURVEY_COMMENT_CHARS,
+  MIN_EFFORT,
   MIN_SCORE,
   SATISFIED_FROM,
   SURVEY_TTL_DAYS,
 } from '../core/surveys.ts';
 import { MAX_REPORT_DAYS, reportRangeErrors } from '../core/use-cases/cost-report.ts';
-import { DEFAULT_REPORT_DAYS, MAX_METRICS_DAYS } from '../core/use-cases/reports.ts';
+import {
+  DEFAULT_REPORT_DAYS,
+  EXPORT_LINK_SECONDS,
+  MAX_EXPORT_TICKETS,
+  MAX_METRICS_DAYS,
+} from '../core/use-cases/reports.ts';
 import {
   MAX_HOLIDAY_NAME_CHARS,
   MAX_HOLIDAYS,
@@ -60,6 +86,30 @@ import {
   MAX_PHRASES_PER_INTENT,
   MAX_TRAINING_EXAMPLES,
 } from '../core/use-cases/triage-settings.ts';
+import {
+  CIRCUIT_BASE_COOLDOWN_SECONDS,
+  CIRCUIT_FAILURE_THRESHOLD,
+  CIRCUIT_MAX_COOLDOWN_SECONDS,
+  CIRCUIT_STATES,
+} from '../core/webhooks/circuit.ts';
+import {
+  DELIVERY_RETENTION_DAYS,
+  DELIVERY_STATUSES,
+  MAX_ATTEMPTS,
+  MAX_LOGGED_ATTEMPTS,
+  RETRY_SCHEDULE_SECONDS,
+  WEBHOOK_MAX_RESPONSE_BYTES,
+  WEBHOOK_TIMEOUT_MS,
+} from '../core/webhooks/delivery.ts';
+import {
+  ALL_EVENTS,
+  MAX_SUBSCRIBED_EVENTS,
+  MAX_SUBSCRIPTION_DESCRIPTION_CHARS,
+  MAX_SUBSCRIPTIONS,
+  MAX_URL_CHARS,
+  SECRET_ROTATION_OVERLAP_MS,
+  SUBSCRIBABLE_EVENT_TYPES,
+} from '../core/webhooks/subscription.ts';
 
 /**
  * The HTTP API's contract: request schemas validate every input at the edge (unknown fields are errors), and
@@ -308,6 +358,24 @@ const Requester = z.object({
   name: nullableString,
 });
 
+export const ExternalLinkResponse = named(
+  z.object({
+    url: described(
+      z.string(),
+      'public https URL, in normal form (lower-case host); a ticket holds each URL once',
+    ),
+    title: nullableString,
+    system: z.enum(EXTERNAL_SYSTEMS),
+    externalId: described(nullableString, 'the other system’s id for it, e.g. ENG-42 or acme/api#17'),
+    addedAt: timestamp,
+    addedBy: described(
+      z.object({ type: z.enum(AUTHOR_TYPES), id: z.string() }),
+      'an agent, or the channel key of an integration (type system, id the key id)',
+    ),
+  }),
+  'ExternalLink',
+);
+
 export const TicketResponse = named(
   z.object({
     number: described(integer, 'per-tenant ticket number, shown as #1042'),
@@ -327,11 +395,25 @@ export const TicketResponse = named(
     solvedAt: z.nullable(timestamp),
     closedAt: z.nullable(timestamp),
     links: z.array(z.object({ kind: z.enum(['follow_up_of', 'followed_up_by']), number: integer })),
+    externalLinks: described(
+      z.array(ExternalLinkResponse),
+      `links to issues and pages outside Deskless (trackers), oldest first; at most ${MAX_EXTERNAL_LINKS}`,
+    ),
     participants: described(
       z.array(z.string()),
       'addresses copied on the conversation; they receive public replies',
     ),
     mailbox: described(nullableString, 'support address of an email conversation; replies are sent from it'),
+    conversation: described(
+      z.nullable(
+        z.object({
+          channelId: z.string(),
+          channelType: z.enum(CHANNEL_TYPES),
+          conversationId: z.string(),
+        }),
+      ),
+      'the channel thread (webhook, SMS, chat, web form) the ticket came from; null for API and email tickets',
+    ),
     spam: described(z.boolean(), 'held as spam: out of every queue, listed with status=spam, never answered'),
     triage: described(
       z.nullable(
@@ -412,6 +494,7 @@ export const TimelineEventResponse = named(
       'status_changed',
       'assigned',
       'linked',
+      'external_link_added',
       'email_sent',
       'email_failed',
       'email_bounced',
@@ -423,7 +506,7 @@ export const TimelineEventResponse = named(
     actor: Actor,
     data: described(
       z.record(z.string(), z.unknown()),
-      'created: subject, channel, status, priority, requesterId; comment: body, public, email?, attachments?; field_changed: field, from, to; status_changed: from, to, reason; assigned: from, to; linked: link, number; email_sent: kind, to, cc, messageId, forEvent; email_failed: kind, to, error, attempt, forEvent; email_bounced: bouncedMessageId, from, reason, rawKey; macro_applied: macroId, macroName; rule_fired: ruleId, ruleName, actions, skipped; rules_halted: firings, reason',
+      'created: subject, channel, status, priority, requesterId; comment: body, public, email?, attachments?; field_changed: field, from, to; status_changed: from, to, reason; assigned: from, to; linked: link, number; external_link_added: url, title, system, externalId; email_sent: kind, to, cc, messageId, forEvent; email_failed: kind, to, error, attempt, forEvent; email_bounced: bouncedMessageId, from, reason, rawKey; macro_applied: macroId, macroName; rule_fired: ruleId, ruleName, actions, skipped; rules_halted: firings, reason',
     ),
   }),
   'TimelineEvent',
@@ -790,7 +873,7 @@ const RuleAction = named(
   z.strictObject({
     field: described(
       z.string().check(z.minLength(1), z.maxLength(100)),
-      'priority, type, status, group, assignee, tags (replaces them), add_tags, remove_tags, customFields.<key>, internal_note (text of a note), or macro (a macro id: its reply is sent)',
+      'priority, type, status, group, assignee, tags (replaces them), add_tags, remove_tags, customFields.<key>, internal_note (text of a note), macro (a macro id: its reply is sent), or notify_webhook (a webhook subscription id: it is sent a `rule.notification` with the rule and the ticket)',
     ),
     value: described(z.unknown(), 'the value to set; null clears group, assignee or a custom field'),
   }),
@@ -1147,6 +1230,12 @@ export const LifecycleSettingsPatchBody = named(
           'a pending ticket is solved this many hours after it went pending; null: never; must come after the reminder',
         ),
       ),
+      csatSurveys: z.optional(
+        described(
+          z.boolean(),
+          'mail the requester of an email ticket a satisfaction survey each time it is solved',
+        ),
+      ),
     })
     .check(atLeastOneField),
   'LifecycleSettingsPatch',
@@ -1157,6 +1246,10 @@ export const LifecycleSettingsResponse = named(
     autoCloseAfterHours: described(integer, 'default 96 (4 days)'),
     pendingReminderAfterHours: described(z.nullable(integer), 'default null: no reminder'),
     pendingAutoSolveAfterHours: described(z.nullable(integer), 'default null: no auto-solve'),
+    csatSurveys: described(
+      z.boolean(),
+      'default true: a solved email ticket’s requester gets a satisfaction survey by mail (one per solve, none for spam or a requester without an address)',
+    ),
   }),
   'LifecycleSettings',
 );
@@ -1297,6 +1390,18 @@ export const MetricsReportResponse = named(
         `percentage of answers that were satisfied (score ${SATISFIED_FROM} or ${MAX_SCORE} of ${MAX_SCORE}), to 1 decimal; null without answers`,
       ),
     }),
+    ces: described(
+      z.object({
+        responses: described(integer, 'survey answers in the period that answered the effort question'),
+        average: rate(
+          `mean effort, ${MIN_EFFORT} (very difficult) to ${MAX_EFFORT} (very easy), to 2 decimals; null without answers`,
+        ),
+        easyShare: rate(
+          `share of answers of ${EASY_FROM} to ${MAX_EFFORT} (easy), 0 to 1, to 3 decimals; null without answers`,
+        ),
+      }),
+      `customer effort score (CES): the optional second survey question, “${EFFORT_QUESTION}”, answered ${MIN_EFFORT} (very difficult) to ${MAX_EFFORT} (very easy); counted on the day of the answer like CSAT`,
+    ),
     firstReply: described(
       timeMetric('first replies'),
       'first reply time: from the ticket’s creation to its first public agent comment (the description an agent writes when opening a ticket is no reply), counted once per ticket on the day of the reply',
@@ -1348,6 +1453,12 @@ export const SurveyAnswerBody = named(
       integer.check(z.gte(MIN_SCORE), z.lte(MAX_SCORE)),
       `${MIN_SCORE} (very unsatisfied) to ${MAX_SCORE} (very satisfied); ${SATISFIED_FROM} and up count as satisfied`,
     ),
+    effort: z.optional(
+      described(
+        integer.check(z.gte(MIN_EFFORT), z.lte(MAX_EFFORT)),
+        `customer effort, “${EFFORT_QUESTION}”: ${MIN_EFFORT} (very difficult) to ${MAX_EFFORT} (very easy); optional`,
+      ),
+    ),
     comment: z.optional(text(MAX_SURVEY_COMMENT_CHARS)),
   }),
   'SurveyAnswerRequest',
@@ -1357,8 +1468,585 @@ export const SurveyAnswerResponse = named(
   z.object({
     ticket: integer,
     score: integer,
+    effort: described(z.nullable(integer), 'null when the effort question was left out'),
     comment: nullableString,
     at: timestamp,
   }),
   'SurveyAnswer',
+);
+
+/** The survey page's `?score=` (what a link in the survey mail chose): anything else just preselects nothing. */
+export const SurveyPageQuery = z.object({ score: z.optional(z.string().check(z.maxLength(20))) });
+
+/**
+ * The survey form as a browser posts it (`application/x-www-form-urlencoded`): every field a string, empty
+ * when left blank. Turned into a SurveyAnswerRequest (surveyFormInput) and checked the same way.
+ */
+export const SurveyFormBody = z.object({
+  score: z.optional(z.string()),
+  effort: z.optional(z.string()),
+  comment: z.optional(z.string()),
+});
+
+export function surveyFormInput(form: z.output<typeof SurveyFormBody>): Record<string, unknown> {
+  const number = (value: string | undefined) => {
+    const trimmed = value?.trim();
+    return trimmed ? (/^\d{1,3}$/.test(trimmed) ? Number(trimmed) : trimmed) : undefined;
+  };
+  const comment = form.comment?.trim();
+  return {
+    score: number(form.score),
+    ...(number(form.effort) !== undefined && { effort: number(form.effort) }),
+    ...(comment && { comment }),
+  };
+}
+
+// ---- report exports ----
+
+export const ReportExportQuery = z.strictObject({
+  from: z.optional(
+    described(
+      z.iso.date(),
+      `first day, YYYY-MM-DD (UTC); default: ${DEFAULT_REPORT_DAYS - 1} days before \`to\`; at most ${MAX_METRICS_DAYS} days in all`,
+    ),
+  ),
+  to: z.optional(described(z.iso.date(), 'last day, included, YYYY-MM-DD (UTC); default: today')),
+  group: z.optional(described(id, 'only this group (combines with `channel`)')),
+  channel: z.optional(described(Channel, 'only this channel (combines with `group`)')),
+  kind: z.optional(
+    described(
+      z.enum(['metrics', 'tickets']),
+      'metrics (default): a row per day × bucket (tenant, group, channel, group × channel, agent); tickets: a row per ticket last active in the range',
+    ),
+  ),
+});
+
+export const ReportExportResponse = named(
+  z.object({
+    kind: z.enum(['metrics', 'tickets']),
+    from: described(z.iso.date(), 'first day exported (UTC)'),
+    to: described(z.iso.date(), 'last day exported, included'),
+    url: described(
+      z.string(),
+      `pre-signed GET of the CSV in the exports bucket: works without a key for ${EXPORT_LINK_SECONDS / 60} minutes`,
+    ),
+    key: described(z.string(), 'the object: `exports/{tenant}/{ulid}.csv`, deleted after 7 days'),
+    rows: described(integer, 'data rows in the file (without the header)'),
+    expiresAt: described(timestamp, 'when the link stops working'),
+    truncated: described(
+      z.boolean(),
+      `tickets only: more than ${MAX_EXPORT_TICKETS.toLocaleString('en')} tickets were active in the range; the file holds the ${MAX_EXPORT_TICKETS.toLocaleString('en')} of oldest activity (export a shorter range for the rest)`,
+    ),
+  }),
+  'ReportExport',
+);
+
+// ---- external links (engineering trackers) ----
+
+export const AddExternalLinkBody = named(
+  z.strictObject({
+    url: described(
+      z.string().check(
+        z.trim(),
+        z.minLength(1),
+        z.maxLength(MAX_LINK_URL_CHARS),
+        z.superRefine((url: string, context) => {
+          const check = normalizeLinkUrl(url);
+          if (!check.ok) context.addIssue({ code: 'custom', message: check.reason, input: url });
+        }),
+      ),
+      'a public https URL (no credentials, no private or loopback host); the same URL twice is one link',
+    ),
+    title: z.optional(text(MAX_LINK_TITLE_CHARS)),
+    system: z.optional(
+      described(
+        z.enum(EXTERNAL_SYSTEMS),
+        'left out: guessed from the host (github.com, *.atlassian.net, linear.app), else other',
+      ),
+    ),
+    externalId: z.optional(
+      described(text(MAX_LINK_EXTERNAL_ID_CHARS), 'the other system’s id, e.g. ENG-42 or acme/api#17'),
+    ),
+  }),
+  'AddExternalLinkRequest',
+);
+
+export const ExternalLinkResult = named(
+  z.object({ ticket: TicketResponse, link: ExternalLinkResponse }),
+  'ExternalLinkResult',
+);
+
+// ---- inbound channels (webhook, Twilio SMS, chat, web form) ----
+
+const ChannelTypeSchema = described(
+  z.enum(CHANNEL_TYPES),
+  'webhook: signed JSON messages; sms_twilio: Twilio Messaging webhooks; chat: conversations that become tickets when escalated; web_form: a public contact form',
+);
+const e164 = z.string().check(z.regex(/^\+[1-9]\d{7,14}$/, 'must be an E.164 number, e.g. +14155550123'));
+
+const TwilioSettingsSchema = named(
+  z.strictObject({
+    accountSid: described(
+      z.string().check(z.regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex digits')),
+      'the Twilio account SID',
+    ),
+    fromNumber: described(e164, 'the Twilio number replies go out from, E.164'),
+    authTokenSecret: described(
+      z.string().check(z.trim(), z.minLength(1), z.maxLength(2048)),
+      'where the account’s auth token is kept: a Secrets Manager secret name or ARN, or an SSM SecureString parameter name (starting with /)',
+    ),
+  }),
+  'TwilioSettings',
+);
+
+const ChatSettingsSchema = named(
+  z
+    .strictObject({
+      escalateAfterMessages: z.optional(
+        described(
+          z.nullable(integer.check(z.gte(1), z.lte(1000))),
+          'escalate to a ticket once the customer sent this many messages; null: never',
+        ),
+      ),
+      escalateAfterMinutes: z.optional(
+        described(
+          z.nullable(integer.check(z.gte(1), z.lte(30 * 24 * 60))),
+          'escalate to a ticket when still unresolved this many minutes after it began; null: never',
+        ),
+      ),
+      escalateWhen: z.optional(
+        described(
+          z.nullable(RuleConditions),
+          `escalate to a ticket on a customer message that meets these conditions (the automation rules’ shape and operators), reading ${CHAT_CONDITION_FIELDS.join(', ')} (comment: the message text; triage.*: a light built-in triage of the message, without language); null: never by rule`,
+        ),
+      ),
+    })
+    .check(
+      z.superRefine((settings, context) => {
+        for (const error of escalateWhenErrors(settings.escalateWhen, 'escalateWhen')) {
+          context.addIssue({
+            code: 'custom',
+            message: error.message,
+            path: issuePath(error.path),
+            input: settings,
+          });
+        }
+      }),
+    ),
+  'ChatSettings',
+);
+
+const WebFormSettingsSchema = named(
+  z.strictObject({
+    perIpPerHour: z.optional(
+      described(
+        integer.check(z.gte(1), z.lte(10_000)),
+        `submissions accepted per client IP address per hour (a token bucket); default ${DEFAULT_FORM_PER_IP_PER_HOUR}`,
+      ),
+    ),
+  }),
+  'WebFormSettings',
+);
+
+const channelTags = z.array(tag).check(z.maxLength(MAX_CHANNEL_TAGS));
+
+export const CreateChannelBody = named(
+  z.strictObject({
+    type: ChannelTypeSchema,
+    name: text(200),
+    group: z.optional(z.nullable(described(id, 'the group tickets from this channel start in'))),
+    tags: z.optional(described(channelTags, 'tags every ticket from this channel gets')),
+    twilio: z.optional(described(TwilioSettingsSchema, 'required for sms_twilio, refused for other types')),
+    chat: z.optional(described(ChatSettingsSchema, 'chat channels only')),
+    webForm: z.optional(described(WebFormSettingsSchema, 'web_form channels only')),
+  }),
+  'CreateChannelRequest',
+);
+
+export const UpdateChannelBody = named(
+  z
+    .strictObject({
+      name: z.optional(text(200)),
+      group: z.optional(z.nullable(id)),
+      tags: z.optional(channelTags),
+      twilio: z.optional(TwilioSettingsSchema),
+      chat: z.optional(ChatSettingsSchema),
+      webForm: z.optional(WebFormSettingsSchema),
+    })
+    .check(atLeastOneField),
+  'UpdateChannelRequest',
+);
+
+/** `{id}` or, for `POST /v1/channels/{id}`, `<id>:rotate-secret`. */
+export const ChannelActionParam = z.strictObject({ id: z.string().check(z.minLength(1), z.maxLength(200)) });
+
+const ChannelFields = {
+  id: described(z.string(), 'ch_…; the public URL carries only this'),
+  type: ChannelTypeSchema,
+  name: z.string(),
+  url: described(
+    z.string(),
+    'where the provider posts (webhook and chat: /v1/channels/{id}/messages; sms_twilio: /v1/channels/{id}/twilio) or customers open the form (web_form: /v1/forms/{id})',
+  ),
+  group: nullableString,
+  tags: z.array(z.string()),
+  twilio: z.nullable(TwilioSettingsSchema),
+  chat: z.nullable(ChatSettingsSchema),
+  webForm: z.nullable(WebFormSettingsSchema),
+  signingSecrets: described(
+    z.array(z.object({ createdAt: timestamp, expiresAt: z.nullable(timestamp) })),
+    'the secrets that verify messages now (their values are shown only when made): the current one (expiresAt null) and rotated-out ones until they expire',
+  ),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+  version: integer,
+};
+
+export const ChannelResponse = named(z.object(ChannelFields), 'Channel');
+export const ChannelWithSecretResponse = named(
+  z.object({
+    ...ChannelFields,
+    secret: described(
+      z.string(),
+      'whsec_… Standard Webhooks secret: shown only here; the sender signs every message with it',
+    ),
+  }),
+  'ChannelWithSecret',
+);
+export const ChannelList = named(z.object({ items: z.array(ChannelResponse) }), 'ChannelList');
+
+export const ChannelMessageBody = named(
+  z.strictObject({
+    conversationId: described(
+      z.string().check(z.trim(), z.minLength(1), z.maxLength(256)),
+      'the sender’s thread id: messages with the same one land on the same ticket',
+    ),
+    from: z
+      .strictObject({
+        id: z.optional(described(text(256), 'the sender’s id in your system (informational)')),
+        name: z.optional(text(200)),
+        email: z.optional(email),
+        phone: z.optional(phone),
+      })
+      .check(emailOrPhone),
+    text: z.string().check(z.trim(), z.minLength(1), z.maxLength(MAX_COMMENT_CHARS)),
+    attachments: z.optional(
+      described(
+        z
+          .array(
+            z.strictObject({
+              url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).check(z.maxLength(2048)),
+              filename: z.optional(text(255)),
+              contentType: z.optional(text(255)),
+            }),
+          )
+          .check(z.maxLength(20)),
+        `files to download and keep: at most ${LINKED_ATTACHMENT_LIMITS.maxPerMessage} per message, ${LINKED_ATTACHMENT_LIMITS.maxBytes / 1024 / 1024} MB each, ${LINKED_ATTACHMENT_LIMITS.maxBytesPerMessage / 1024 / 1024} MB together, ${LINKED_ATTACHMENT_LIMITS.timeoutMs / 1000} s each, from public addresses, no executables; one that cannot be kept is listed in an internal note, never a failed message`,
+      ),
+    ),
+    sentAt: z.optional(described(timestamp, 'when it was sent (informational)')),
+  }),
+  'ChannelMessage',
+);
+
+export const ChannelMessageAccepted = named(
+  z.object({
+    ticket: described(integer, 'the ticket the message is on'),
+    outcome: described(
+      z.enum(['created', 'commented', 'follow_up', 'duplicate']),
+      'created: a new ticket; commented: added to its conversation’s ticket; follow_up: that ticket was closed, so a follow-up was opened; duplicate: this webhook-id was taken in before, nothing changed',
+    ),
+  }),
+  'ChannelMessageAccepted',
+);
+
+/** Browsers send empty inputs as "": the operation drops them before this runs. Other fields are ignored. */
+export const WebFormBody = named(
+  z.object({
+    name: z.optional(text(200)),
+    email,
+    subject: z.optional(text(200)),
+    message: text(MAX_COMMENT_CHARS),
+    website: z.optional(
+      described(z.string().check(z.maxLength(2048)), 'the honeypot: hidden from people, left empty by them'),
+    ),
+  }),
+  'WebFormSubmission',
+);
+
+export const WebFormAccepted = named(z.object({ status: z.enum(['received']) }), 'WebFormAccepted');
+
+// ---- SMS: Twilio's Messaging webhook ----
+
+export const TwilioMessageForm = named(
+  z.looseObject({
+    MessageSid: described(
+      z
+        .string()
+        .check(z.regex(/^[A-Za-z]{2}[0-9A-Za-z]{8,62}$/, 'must be a Twilio message sid (SM… or MM…)')),
+      'the replay key: Twilio retrying the same message stores nothing twice',
+    ),
+    From: described(
+      z.string().check(z.regex(/^\+[1-9]\d{7,14}$/, 'must be an E.164 phone number, e.g. +14155550123')),
+      'the customer’s number: the requester, and the conversation the message threads on',
+    ),
+    To: described(z.string().check(z.minLength(1), z.maxLength(64)), 'the channel’s Twilio number'),
+    Body: z.optional(z.string().check(z.maxLength(10_000))),
+    NumMedia: z.optional(
+      described(
+        z.string().check(z.regex(/^\d{1,2}$/, 'must be a number of media')),
+        'MMS: MediaUrl0…, MediaContentType0… for each; kept as attachments',
+      ),
+    ),
+  }),
+  'TwilioMessage',
+  'Twilio’s Messaging webhook, application/x-www-form-urlencoded; every other field Twilio sends is accepted and signed over',
+);
+
+// ---- chat conversations (core/chat) ----
+
+const ConversationStatusSchema = z.enum(CONVERSATION_STATUSES);
+
+export const ConversationListQuery = z.strictObject({
+  status: z._default(
+    described(ConversationStatusSchema, 'open (the default), resolved or escalated'),
+    'open',
+  ),
+  limit,
+  cursor: z.optional(cursor),
+});
+
+/** `{id}` of the conversation routes; for `POST /v1/conversations/{id}` it is `<id>:resolve` or `<id>:escalate`. */
+export const ConversationParam = z.strictObject({ id: z.string().check(z.minLength(1), z.maxLength(200)) });
+
+export const ConversationReplyBody = named(
+  z.strictObject({
+    text: described(text(MAX_CHAT_MESSAGE_CHARS), 'the reply, as the customer will read it'),
+  }),
+  'ConversationReplyRequest',
+);
+
+export const ConversationActionBody = named(
+  z.strictObject({
+    reason: z.optional(described(text(500), '`:escalate` only: why, shown on the ticket’s first comment')),
+  }),
+  'ConversationActionRequest',
+);
+
+const ChatCustomerSchema = z.object({
+  id: described(nullableString, 'the chat provider’s id for the customer'),
+  name: nullableString,
+  email: nullableString,
+  phone: nullableString,
+});
+
+export const ConversationResponse = named(
+  z.object({
+    id: described(z.string(), 'cv_…'),
+    channelId: z.string(),
+    externalId: described(z.string(), 'the chat provider’s conversation id'),
+    customer: ChatCustomerSchema,
+    status: ConversationStatusSchema,
+    messages: described(integer, 'messages both ways'),
+    customerMessages: integer,
+    unresolvedCustomerMessages: described(
+      integer,
+      'customer messages since it (re)opened: what the channel’s escalateAfterMessages counts',
+    ),
+    lastMessageAt: timestamp,
+    startedAt: timestamp,
+    openedAt: described(timestamp, 'when the current open stretch began (a customer message reopens it)'),
+    resolvedAt: z.nullable(timestamp),
+    ticketNumber: described(z.nullable(integer), 'the ticket it became; null until escalated'),
+    escalation: z.nullable(
+      z.object({
+        by: described(z.enum(ESCALATION_TRIGGERS), 'agent, rule, messages or minutes'),
+        reason: z.string(),
+        at: timestamp,
+      }),
+    ),
+    timer: described(
+      z.nullable(z.object({ dueAt: timestamp, effect: z.string() })),
+      'the minutes-based escalation while armed',
+    ),
+    updatedAt: timestamp,
+    version: integer,
+  }),
+  'Conversation',
+);
+
+export const ChatMessageResponse = named(
+  z.object({
+    id: z.string(),
+    author: z.object({ type: z.enum(AUTHOR_TYPES), id: z.string(), name: nullableString }),
+    text: z.string(),
+    at: timestamp,
+  }),
+  'ChatMessage',
+);
+
+export const ConversationPage = page(ConversationResponse, 'ConversationPage');
+
+export const ConversationWithMessagesResponse = named(
+  z.object({
+    conversation: ConversationResponse,
+    messages: described(z.array(ChatMessageResponse), 'the whole conversation, oldest first'),
+  }),
+  'ConversationWithMessages',
+);
+
+export const ConversationReplyResponse = named(
+  z.object({ conversation: ConversationResponse, message: ChatMessageResponse }),
+  'ConversationReply',
+);
+
+export const ConversationActionResponse = named(
+  z.object({
+    conversation: ConversationResponse,
+    ticket: described(z.nullable(TicketResponse), '`:escalate`: the ticket it became; `:resolve`: null'),
+  }),
+  'ConversationActionResult',
+);
+
+export const ChatMessageAccepted = named(
+  z.object({
+    conversation: described(z.string(), 'cv_… (the conversation the message belongs to)'),
+    status: ConversationStatusSchema,
+    ticket: described(
+      z.nullable(integer),
+      'the ticket the conversation became; null while it is a conversation',
+    ),
+    outcome: described(
+      z.enum(['started', 'added', 'reopened', 'escalated', 'commented', 'follow_up', 'duplicate']),
+      'started/added/reopened: kept as a conversation (no ticket); escalated: this message escalated it into a ticket; commented: the conversation was escalated before, the message is a comment on its ticket (follow_up: that ticket was closed, a follow-up was opened); duplicate: this webhook-id was taken in before',
+    ),
+  }),
+  'ChatMessageAccepted',
+);
+
+// ---- outbound webhooks ----
+
+const webhookEventType = described(
+  z.enum([...SUBSCRIBABLE_EVENT_TYPES, ALL_EVENTS]),
+  `a domain event type, or "${ALL_EVENTS}" for every one (types added later included)`,
+);
+const webhookUrl = described(
+  z.string().check(z.minLength(1), z.maxLength(MAX_URL_CHARS)),
+  'https to a public host (no credentials, no private, loopback or link-local address; checked again at every delivery against what the host resolves to); the local runtime also takes http://127.0.0.1:<port>',
+);
+const subscriptionFields = {
+  url: webhookUrl,
+  events: z.array(webhookEventType).check(z.minLength(1), z.maxLength(MAX_SUBSCRIBED_EVENTS)),
+  description: z.optional(z.nullable(z.string().check(z.maxLength(MAX_SUBSCRIPTION_DESCRIPTION_CHARS)))),
+  enabled: z.optional(described(z.boolean(), 'default true; a disabled subscription receives nothing')),
+};
+
+export const CreateSubscriptionBody = named(z.strictObject(subscriptionFields), 'CreateSubscriptionRequest');
+
+export const UpdateSubscriptionBody = named(
+  z.partial(z.strictObject(subscriptionFields)).check(atLeastOneField),
+  'UpdateSubscriptionRequest',
+);
+
+export const SubscriptionActionParam = z.strictObject({
+  id: z.string().check(z.minLength(1), z.maxLength(200)),
+});
+
+export const DeliveryActionParam = z.strictObject({
+  id,
+  deliveryAction: z.string().check(z.minLength(1), z.maxLength(200)),
+});
+
+const CircuitResponse = named(
+  z.object({
+    state: described(
+      z.enum(CIRCUIT_STATES),
+      'closed: deliveries go; open: after repeated failures nothing is sent until `openUntil` (deliveries wait, spending no attempt); half_open: one delivery is probing the endpoint, and its success closes the circuit',
+    ),
+    consecutiveFailures: described(integer, 'failed attempts since the last success'),
+    openUntil: z.nullable(timestamp),
+    cooldownSeconds: described(integer, 'the current opening’s cooldown (doubles after each failed probe)'),
+  }),
+  'WebhookCircuit',
+);
+
+const subscriptionResponseFields = {
+  id: z.string(),
+  url: z.string(),
+  events: z.array(z.string()),
+  description: nullableString,
+  enabled: z.boolean(),
+  circuit: CircuitResponse,
+  createdAt: timestamp,
+  updatedAt: timestamp,
+  version: integer,
+};
+
+export const SubscriptionResponse = named(z.object(subscriptionResponseFields), 'Subscription');
+
+export const SubscriptionList = named(
+  z.object({ items: z.array(SubscriptionResponse) }),
+  'SubscriptionList',
+  `at most ${MAX_SUBSCRIPTIONS}, oldest first`,
+);
+
+export const CreatedSubscriptionResponse = named(
+  z.object({
+    ...subscriptionResponseFields,
+    secret: described(
+      z.string(),
+      'the signing secret, `whsec_` + base64: shown here and on rotation only; verify deliveries with it (any Standard Webhooks library)',
+    ),
+  }),
+  'CreatedSubscription',
+);
+
+const DeliveryAttemptResponse = named(
+  z.object({
+    round: described(integer, '1, then one more per redelivery'),
+    attempt: described(integer, `1 to ${MAX_ATTEMPTS} within the round`),
+    at: timestamp,
+    statusCode: described(z.nullable(integer), 'the receiver’s HTTP status; null: no answer'),
+    durationMs: integer,
+    error: described(
+      z.nullable(z.string()),
+      'why it failed: no answer, timeout, refused address, a non-2xx status',
+    ),
+    outcome: z.enum(['delivered', 'retrying', 'failed']),
+  }),
+  'WebhookDeliveryAttempt',
+);
+
+export const DeliveryResponse = named(
+  z.object({
+    id: described(z.string(), 'the `webhook-id` header: the same on every attempt and redelivery'),
+    subscriptionId: z.string(),
+    eventId: described(
+      z.string(),
+      'the domain event the payload carries (for a rule.notification, the rule.fired event)',
+    ),
+    type: z.string(),
+    status: z.enum(DELIVERY_STATUSES),
+    payload: described(z.unknown(), 'the body posted: `{ type, timestamp, data }`'),
+    round: integer,
+    nextAttemptAt: z.nullable(timestamp),
+    attempts: described(
+      z.array(DeliveryAttemptResponse),
+      `oldest first (the newest ${MAX_LOGGED_ATTEMPTS} kept)`,
+    ),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  }),
+  'WebhookDelivery',
+);
+
+export const DeliveryPage = page(DeliveryResponse, 'WebhookDeliveryPage');
+
+/** The webhook payload and headers, for the subscription routes' description in the OpenAPI document. */
+export const WEBHOOK_DELIVERY_DOC = `Each delivery is an HTTP POST of \`application/json\` \`{ "type": "<event type>", "timestamp": "<when it happened, ISO-8601>", "data": <the domain event: id, type, version, tenantId, occurredAt, actor, ticket (or agent), data> }\`, signed per Standard Webhooks: \`webhook-id\` (the delivery id: the same on every retry and redelivery, so drop duplicates by it), \`webhook-timestamp\` (Unix seconds of this attempt) and \`webhook-signature\` (\`v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">\`, one per secret, space-separated: during the ${SECRET_ROTATION_OVERLAP_MS / 3_600_000} hours after a rotation the old secret signs too). Verify with any Standard Webhooks library, e.g. \`new Webhook(secret).verify(body, headers)\`. Answer 2xx within ${WEBHOOK_TIMEOUT_MS / 1000} s (the body is ignored, at most ${WEBHOOK_MAX_RESPONSE_BYTES / 1024} KB); redirects are not followed. Anything else is retried ${MAX_ATTEMPTS - 1} times after ${RETRY_SCHEDULE_SECONDS.map((s) => (s < 60 ? `${s} s` : `${s / 60} min`)).join(', ')} (±20 %), then the delivery fails (kept ${DELIVERY_RETENTION_DAYS} days: redeliver it). After ${CIRCUIT_FAILURE_THRESHOLD} consecutive failed attempts the endpoint's circuit opens for ${CIRCUIT_BASE_COOLDOWN_SECONDS / 60} minute (doubling after each failed probe, up to ${CIRCUIT_MAX_COOLDOWN_SECONDS / 3600} hour): deliveries wait instead of being attempted. An automation rule's \`notify_webhook\` action sends its subscription \`{ "type": "rule.notification", "data": { id, tenantId, occurredAt, rule: { id, name, actions }, ticket } }\`, whatever events it subscribes to.`;
+
+export const ChannelOrChatMessageAccepted = named(
+  z.union([ChannelMessageAccepted, ChatMessageAccepted]),
+  'ChannelMessageResult',
+  'ChannelMessageAccepted for a webhook channel, ChatMessageAccepted for a chat channel',
 );

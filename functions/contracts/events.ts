@@ -1,11 +1,14 @@
 import * as z from 'zod';
 import { AGENT_AVAILABLE } from '../core/agent-events.ts';
+import { CONVERSATION_STATUSES, ESCALATION_TRIGGERS } from '../core/chat/conversation.ts';
+import type { ConversationEventType } from '../core/chat/events.ts';
 import { type DOMAIN_EVENT_TYPES, DOMAIN_EVENT_VERSION } from '../core/domain-events.ts';
 import {
   AGENT_STATUSES,
   ASSIGNMENT_STRATEGIES,
   AUTHOR_TYPES,
   CHANNELS,
+  EXTERNAL_SYSTEMS,
   PRIORITIES,
   STATUSES,
   TICKET_TYPES,
@@ -44,6 +47,10 @@ const DATA = {
     status: z.enum(STATUSES),
     priority: z.enum(PRIORITIES),
     requesterId: z.string(),
+    tags: z
+      .array(z.string())
+      .optional()
+      .describe('the tags it was opened with, lower-case; absent on events published before they were'),
   }),
   'comment.added': z.object({
     body: z.string().describe(`cut to 8,000 characters; read the full comment from the API when truncated`),
@@ -133,15 +140,23 @@ const DATA = {
     .object({ afterHours: z.number() })
     .describe('the requester of a pending ticket was reminded that it waits for them'),
   'ticket.linked': z.object({ link: z.enum(['follow_up_of', 'followed_up_by']), number: z.number().int() }),
+  'ticket.external_link_added': z
+    .object({
+      url: z.string().describe('public https URL, in normal form; a ticket links to each URL once'),
+      title: z.string().nullable(),
+      system: z.enum(EXTERNAL_SYSTEMS).describe('the tracker it belongs to, or other'),
+      externalId: z.string().nullable().describe('the other system’s id, e.g. ENG-42 or acme/api#17'),
+    })
+    .describe('the ticket was linked to an issue or page outside Deskless (an engineering tracker)'),
   'email.sent': z.object({
-    kind: z.enum(['acknowledgement', 'reply']),
+    kind: z.enum(['acknowledgement', 'reply', 'survey']),
     to: z.array(z.string()),
     cc: z.array(z.string()),
     messageId: z.string(),
     forEvent: z.string().describe('id of the timeline event the mail was sent for'),
   }),
   'email.failed': z.object({
-    kind: z.enum(['acknowledgement', 'reply']),
+    kind: z.enum(['acknowledgement', 'reply', 'survey']),
     to: z.array(z.string()),
     error: z.string(),
     attempt: z.number().int(),
@@ -153,6 +168,26 @@ const DATA = {
     reason: z.string(),
     rawKey: z.string().nullable(),
   }),
+  'sms.sent': z
+    .object({
+      to: z.string().describe('E.164 number of the requester'),
+      from: z.string().describe('the channel’s Twilio number'),
+      sids: z
+        .array(z.string())
+        .describe('Twilio message sids, one per part of a reply split at 1,600 characters'),
+      forEvent: z.string().describe('id of the timeline event (a public comment) the SMS was sent for'),
+    })
+    .describe('a public reply on an SMS ticket was handed to Twilio'),
+  'sms.failed': z
+    .object({
+      to: z.string(),
+      error: z.string(),
+      status: z.number().int().nullable().describe('Twilio’s HTTP status, when it answered'),
+      attempt: z.number().int(),
+      retrying: z.boolean().describe('false when Twilio refused the message for good (a bad number)'),
+      forEvent: z.string(),
+    })
+    .describe('a public reply on an SMS ticket could not be sent'),
 } as const satisfies Record<(typeof DOMAIN_EVENT_TYPES)[keyof typeof DOMAIN_EVENT_TYPES], z.ZodType>;
 
 export type DomainEventTypeName = keyof typeof DATA;
@@ -204,6 +239,76 @@ export function agentEventSchema() {
     });
 }
 
+// ---- chat conversations (core/chat): the same envelope with the conversation in place of a ticket ----
+
+const chatMessage = z.object({
+  id: z.string().describe('ULID of the message'),
+  author: z.object({
+    type: z.enum(AUTHOR_TYPES),
+    id: z
+      .string()
+      .describe('the provider’s customer id (or email, phone), an agent id, or a system component'),
+    name: z.string().nullable(),
+  }),
+  text: z.string(),
+  at: z.iso.datetime(),
+});
+
+const CONVERSATION_DATA = {
+  'conversation.message_added': z
+    .object({ message: chatMessage })
+    .describe(
+      'a message was added to a chat conversation; an agent’s reply (author.type "agent") is what to deliver to the customer on the chat provider',
+    ),
+  'conversation.resolved': z.object({}).describe('the conversation was resolved without becoming a ticket'),
+  'conversation.escalated': z
+    .object({
+      by: z
+        .enum(ESCALATION_TRIGGERS)
+        .describe('an agent, the channel’s rule, its message count or its minutes'),
+      reason: z.string(),
+      ticketNumber: z.number().int().describe('the ticket the conversation became'),
+    })
+    .describe('the conversation became a ticket; later customer messages are comments on it'),
+} as const satisfies Record<ConversationEventType, z.ZodType>;
+
+export const CONVERSATION_EVENT_TYPE_NAMES = Object.keys(CONVERSATION_DATA) as ConversationEventType[];
+
+export function conversationEventSchema(type: ConversationEventType) {
+  return z
+    .object({
+      id: z.string().describe('ULID of the conversation event; de-duplicate on it'),
+      type: z.literal(type),
+      version: z.literal(DOMAIN_EVENT_VERSION),
+      tenantId: z.string(),
+      occurredAt: z.iso.datetime(),
+      actor,
+      conversation: z
+        .object({
+          id: z.string().describe('cv_…'),
+          channelId: z.string(),
+          externalId: z.string().describe('the chat provider’s conversation id'),
+          status: z.enum(CONVERSATION_STATUSES),
+          customer: z.object({
+            id: z.string().nullable().describe('the provider’s customer id'),
+            name: z.string().nullable(),
+            email: z.string().nullable(),
+            phone: z.string().nullable(),
+          }),
+          messages: z.number().int(),
+          customerMessages: z.number().int(),
+          ticketNumber: z.number().int().nullable(),
+          version: z.number().int(),
+        })
+        .describe('the conversation right after the change'),
+      data: CONVERSATION_DATA[type],
+    })
+    .meta({
+      title: type,
+      description: `EventBridge detail of "${type}" events (source "${eventBus.source}", detail-type "${type}")`,
+    });
+}
+
 export function eventJsonSchemas(): Record<string, unknown> {
   return Object.fromEntries([
     ...DOMAIN_EVENT_TYPE_NAMES.map((type) => [
@@ -214,5 +319,9 @@ export function eventJsonSchemas(): Record<string, unknown> {
       `v${DOMAIN_EVENT_VERSION}/${AGENT_AVAILABLE}.json`,
       z.toJSONSchema(agentEventSchema(), { io: 'output', unrepresentable: 'any' }),
     ],
+    ...CONVERSATION_EVENT_TYPE_NAMES.map((type) => [
+      `v${DOMAIN_EVENT_VERSION}/${type}.json`,
+      z.toJSONSchema(conversationEventSchema(type), { io: 'output', unrepresentable: 'any' }),
+    ]),
   ]);
 }

@@ -1,4 +1,5 @@
 import type { AGENT_AVAILABLE, AgentEvent, AgentSummary } from './agent-events.ts';
+import type { ConversationDomainEvent } from './chat/events.ts';
 import type { Actor, TicketSummary, TimelineEvent, TimelineEventType } from './model.ts';
 
 /**
@@ -12,6 +13,7 @@ export const DOMAIN_EVENT_TYPES = {
   status_changed: 'ticket.status_changed',
   assigned: 'ticket.assigned',
   linked: 'ticket.linked',
+  external_link_added: 'ticket.external_link_added',
   email_sent: 'email.sent',
   email_failed: 'email.failed',
   email_bounced: 'email.bounced',
@@ -23,6 +25,8 @@ export const DOMAIN_EVENT_TYPES = {
   sla_warning: 'sla.warning',
   sla_breached: 'sla.breached',
   reminder_sent: 'ticket.reminder_sent',
+  sms_sent: 'sms.sent',
+  sms_failed: 'sms.failed',
 } as const satisfies Record<TimelineEventType, string>;
 
 export type DomainEventType = (typeof DOMAIN_EVENT_TYPES)[TimelineEventType];
@@ -82,7 +86,7 @@ export interface AgentDomainEvent {
 }
 
 /** Everything the outbox publishes. */
-export type PublishedEvent = DomainEvent | AgentDomainEvent;
+export type PublishedEvent = DomainEvent | AgentDomainEvent | ConversationDomainEvent;
 
 export function toAgentDomainEvent(event: AgentEvent): AgentDomainEvent {
   return {

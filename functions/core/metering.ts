@@ -3,10 +3,13 @@ import type { PublishedEvent } from './domain-events.ts';
 
 /**
  * Usage metering from the domain events: what each published event says was used, counted per tenant per day.
- * Billing meters (core/cost/meters.ts) come with business counts the cost report divides by (tickets created).
- * Meters that no event shows (DynamoDB capacity, Lambda time) are measured elsewhere.
+ * Billing meters (core/cost/meters.ts) come with business counts the cost report divides by (tickets created)
+ * and counts that are not money (tickets solved, classifications by the built-in classifier). Meters that no
+ * event shows are measured where the work happens (adapters/metering): DynamoDB capacity, Lambda time and
+ * logs, events put on the bus (by the dispatcher), S3 writes, Bedrock calls and tokens, and metering's own
+ * counter writes (`metering.counter_writes`).
  */
-export type UsageCounter = Meter | 'tickets.created' | 'tickets.solved' | 'metering.counter_writes';
+export type UsageCounter = Meter | 'tickets.created' | 'tickets.solved' | 'triage.builtin_calls';
 
 /** Counts per counter for one tenant and one day. */
 export type DayUsage = Partial<Record<UsageCounter, number>>;
@@ -26,11 +29,11 @@ function add(usage: UsageByTenantDay, tenantId: string, day: string, counter: Us
 export function usageOf(events: readonly PublishedEvent[]): UsageByTenantDay {
   const usage: UsageByTenantDay = new Map();
   for (const event of events) {
+    if (!('ticket' in event)) continue;
     const day = event.occurredAt.slice(0, 10);
     const count = (counter: UsageCounter, quantity = 1) => add(usage, event.tenantId, day, counter, quantity);
-    // Every event went through the bus once.
-    count('events.published');
-    if (!('ticket' in event)) continue;
+    // Events put on the bus are counted by the dispatcher that puts them (per 64 KB entry chunk), and Bedrock
+    // calls by the classifier that makes them (with their tokens): neither is counted again here.
     const data = event.data as Record<string, unknown>;
     switch (event.type) {
       case 'ticket.created':
@@ -42,12 +45,6 @@ export function usageOf(events: readonly PublishedEvent[]): UsageByTenantDay {
       case 'ticket.status_changed':
         if (data.to === 'solved') count('tickets.solved');
         break;
-      case 'ticket.triaged': {
-        const triage = data.triage as { classifier?: unknown } | undefined;
-        if (typeof triage?.classifier === 'string' && triage.classifier.startsWith('bedrock:'))
-          count('ai.calls');
-        break;
-      }
     }
   }
   return usage;

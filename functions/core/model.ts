@@ -1,5 +1,6 @@
 /** The domain's data: what a ticket, a timeline event, a customer, an agent and a group are. */
 
+import type { ConversationRef } from './channels/channel.ts';
 import type { WeeklyInterval } from './sla/schedule.ts';
 import type { Triage } from './triage/classifier.ts';
 
@@ -88,6 +89,23 @@ export interface TicketLink {
   readonly number: number;
 }
 
+/** Where an external link points: an engineering tracker Deskless knows, or anything else. */
+export const EXTERNAL_SYSTEMS = ['jira', 'linear', 'github', 'other'] as const;
+export type ExternalSystem = (typeof EXTERNAL_SYSTEMS)[number];
+
+/** A link from a ticket to something outside Deskless (an engineering issue, a status page, a document). */
+export interface ExternalLink {
+  /** A public https URL; a ticket holds each URL once. */
+  readonly url: string;
+  readonly title: string | null;
+  readonly system: ExternalSystem;
+  /** The other system's own id for it, e.g. `ENG-42` or `acme/api#17`. */
+  readonly externalId: string | null;
+  readonly addedAt: string;
+  /** Who added it: an agent, or the integration's channel key (a system actor). */
+  readonly addedBy: Actor;
+}
+
 export interface RequesterRef {
   readonly id: string;
   readonly email: string | null;
@@ -109,10 +127,17 @@ export interface Ticket {
   readonly group: string | null;
   readonly channel: Channel;
   readonly links: readonly TicketLink[];
+  /** Links to issues and pages outside Deskless (engineering trackers), oldest first; at most 20. */
+  readonly externalLinks: readonly ExternalLink[];
   /** People copied on the conversation (email addresses): they receive public replies too. */
   readonly participants: readonly string[];
   /** The support address the conversation runs through, for tickets that came by email; replies go from it. */
   readonly mailbox: string | null;
+  /**
+   * The conversation outside Deskless the ticket came from (a webhook, SMS, chat or web-form thread): new
+   * messages of that thread land on this ticket. Null for tickets opened through the API or by email.
+   */
+  readonly conversation: ConversationRef | null;
   /**
    * Held as spam (the mail's spam verdict failed, or an agent said so): kept out of every queue view and
    * listed on its own (`status=spam`), never answered automatically, until an agent releases it.
@@ -166,6 +191,8 @@ export type TimelineEventData =
       readonly status: Status;
       readonly priority: Priority;
       readonly requesterId: string;
+      /** The tags it was opened with (absent on events recorded before they were carried). */
+      readonly tags?: readonly string[];
     }
   | {
       readonly type: 'comment';
@@ -232,6 +259,13 @@ export type TimelineEventData =
   | { readonly type: 'reminder_sent'; readonly afterHours: number }
   | { readonly type: 'linked'; readonly link: LinkKind; readonly number: number }
   | {
+      readonly type: 'external_link_added';
+      readonly url: string;
+      readonly title: string | null;
+      readonly system: ExternalSystem;
+      readonly externalId: string | null;
+    }
+  | {
       readonly type: 'email_sent';
       readonly kind: OutboundKind;
       readonly to: readonly string[];
@@ -254,9 +288,30 @@ export type TimelineEventData =
       readonly from: string | null;
       readonly reason: string;
       readonly rawKey: string | null;
+    }
+  | {
+      readonly type: 'sms_sent';
+      readonly to: string;
+      readonly from: string;
+      /** Twilio's message sids, one per part (a reply longer than one SMS allows is split). */
+      readonly sids: readonly string[];
+      /** The timeline event (a public comment) the SMS was sent for. */
+      readonly forEvent: string;
+    }
+  | {
+      readonly type: 'sms_failed';
+      readonly to: string;
+      readonly error: string;
+      /** Twilio's HTTP status, when it answered. */
+      readonly status: number | null;
+      readonly attempt: number;
+      /** False when Twilio refused the message for good (a bad number): it is not tried again. */
+      readonly retrying: boolean;
+      readonly forEvent: string;
     };
 
-export type OutboundKind = 'acknowledgement' | 'reply';
+/** Mail Deskless sends: the acknowledgement of a new email ticket, a public reply, a satisfaction survey. */
+export type OutboundKind = 'acknowledgement' | 'reply' | 'survey';
 
 /** Where an emailed comment came from; the raw MIME stays in the mail bucket under `rawKey`. */
 export interface EmailOrigin {

@@ -3,6 +3,7 @@
  */
 
 import type { AgentEvent } from './agent-events.ts';
+import type { ConversationRef, InboundChannel } from './channels/channel.ts';
 import type { EmailSettings, OutboundMail } from './email/outbound.ts';
 import type { LifecycleSettings } from './lifecycle-settings.ts';
 import type { Macro } from './macros/macro.ts';
@@ -22,6 +23,7 @@ import type {
 } from './model.ts';
 import type { ReportWrite, TicketFacts, TicketRef } from './reporting/aggregate.ts';
 import type { CounterAdds } from './reporting/counters.ts';
+import type { ExportedTicket } from './reporting/export.ts';
 import type { CountersByDay } from './reporting/metrics.ts';
 import type { Rule } from './rules/rule.ts';
 import type { StoredSlaPolicy } from './sla/policy.ts';
@@ -30,6 +32,9 @@ import type { SurveyAnswer } from './surveys.ts';
 import type { Change } from './tickets.ts';
 import type { DueTimerMessage, Timer } from './timers.ts';
 import type { NaiveBayesModel } from './triage/naive-bayes.ts';
+import type { Circuit } from './webhooks/circuit.ts';
+import type { Delivery, QueuedDelivery } from './webhooks/delivery.ts';
+import type { Subscription } from './webhooks/subscription.ts';
 
 export interface Clock {
   /** Current time as an ISO-8601 string (UTC, millisecond precision). */
@@ -94,6 +99,25 @@ export interface TicketReferences {
  */
 export interface InboundMessage {
   readonly messageId: string;
+}
+
+/**
+ * The channel thread a new ticket takes over: the thread's CONV lookup item is written in the creating
+ * transaction, pointing at the new ticket. `previous` is the ticket it pointed at before (the closed ticket a
+ * follow-up replaces) or null for a thread never seen; when the item no longer says so, another message moved it
+ * first and the transaction fails with ConversationClaimedError (the caller reads again and retries).
+ */
+export interface ConversationClaim {
+  readonly ref: ConversationRef;
+  readonly previous: number | null;
+}
+
+/** The CONV item of a ConversationClaim no longer points where the caller read it: another message moved it. */
+export class ConversationClaimedError extends Error {
+  constructor(readonly conversationId: string) {
+    super(`conversation ${conversationId} was taken over by another message`);
+    this.name = 'ConversationClaimedError';
+  }
 }
 
 export class DuplicateMessageError extends Error {
@@ -162,6 +186,7 @@ export interface TicketStore {
     readonly references?: TicketReferences | undefined;
     readonly inboundMessage?: InboundMessage | undefined;
     readonly timers?: TimerWrites | undefined;
+    readonly conversation?: ConversationClaim | undefined;
   }): Promise<void>;
   get(tenantId: string, number: number): Promise<Ticket | null>;
   /**
@@ -311,8 +336,16 @@ export interface MessageStore {
 
 /** A token bucket per sender: a runaway sender or a mail loop cannot open a flood of tickets. */
 export interface SenderRateLimiter {
-  /** Takes a token; false when the bucket is empty (the caller holds the mail back). */
-  take(tenantId: string, sender: string, now: string): Promise<boolean>;
+  /**
+   * Takes a token; false when the bucket is empty (the caller holds the mail back). `limit` replaces the
+   * limiter's own for this bucket (a web form's per-IP limit is the channel's setting).
+   */
+  take(
+    tenantId: string,
+    sender: string,
+    now: string,
+    limit?: { readonly burst: number; readonly perHour: number },
+  ): Promise<boolean>;
   /** Counts a held-back mail so it shows in the tenant's figures. */
   countHeld(tenantId: string, now: string): Promise<void>;
 }
@@ -490,4 +523,244 @@ export interface ReportStore {
    * DomainError('conflict') when the ticket was rated already.
    */
   recordSurvey(answer: SurveyAnswer, counters: CounterAdds): Promise<void>;
+  /** A ticket's survey answer; null while it has none. Reads only. */
+  survey(tenantId: string, number: number): Promise<SurveyAnswer | null>;
+  /**
+   * Counters per dimension and day between two days (inclusive), every dimension at once: one Query per month
+   * (the month's whole counter partition), for exports.
+   */
+  readAll(tenantId: string, fromDay: string, toDay: string): Promise<Map<string, CountersByDay>>;
+  /**
+   * Tickets whose latest activity (`updatedAt`) lies between two instants (inclusive), oldest activity first,
+   * one Query page of the tenant's activity view at a time; spam is not in that view. Only the fields an
+   * export shows. `group` and `channel` narrow the page (a filter on the Query: a page may hold fewer than
+   * `limit` while `nextCursor` is set).
+   */
+  ticketsActive(
+    tenantId: string,
+    range: { readonly from: string; readonly to: string },
+    filter: { readonly group?: string | undefined; readonly channel?: string | undefined },
+    page: PageRequest,
+  ): Promise<Page<ExportedTicket>>;
+}
+
+/** Report exports: files in the exports bucket, downloaded through pre-signed links. */
+export interface ExportStore {
+  /** Writes the file under `key` (replacing one there). */
+  put(
+    key: string,
+    body: string,
+    options: { readonly contentType: string; readonly filename: string },
+  ): Promise<void>;
+  /** A link that downloads `key` without credentials until `expiresAt` (at most 7 days on). */
+  signedUrl(
+    key: string,
+    expiresInSeconds: number,
+  ): Promise<{ readonly url: string; readonly expiresAt: string }>;
+}
+
+/**
+ * A tenant's inbound channels (core/channels/channel.ts). Channel ids are global (`ch_…`): a public URL carries
+ * only the id, and `find` resolves it through a lookup item that create, save and delete keep in the same
+ * transaction as the tenant's own item.
+ */
+export interface ChannelStore {
+  /** Writes the channel and its global id lookup together; DomainError('conflict') when the id is taken. */
+  create(channel: InboundChannel): Promise<void>;
+  get(tenantId: string, id: string): Promise<InboundChannel | null>;
+  /** The channel a public URL names, whatever its tenant (one read); null when there is none. */
+  find(id: string): Promise<InboundChannel | null>;
+  /** All of the tenant's channels, oldest first. */
+  list(tenantId: string): Promise<InboundChannel[]>;
+  /** Guarded by version; throws ConcurrentModificationError when it is not `expectedVersion` (or is gone). */
+  save(channel: InboundChannel, expectedVersion: number): Promise<void>;
+  /** False when there was no such channel. */
+  delete(tenantId: string, id: string): Promise<boolean>;
+  /**
+   * The ticket a channel thread runs on (the CONV lookup item a ticket creation with `conversation` writes);
+   * null for a thread never seen.
+   */
+  conversationTicket(tenantId: string, channelId: string, conversationId: string): Promise<number | null>;
+}
+
+/** Thrown by a SecretReader when the secret does not exist or may not be read: a setup problem, not a glitch. */
+export class SecretUnavailableError extends Error {
+  constructor(
+    readonly secretName: string,
+    reason: string,
+  ) {
+    super(`secret ${secretName} cannot be read: ${reason}`);
+    this.name = 'SecretUnavailableError';
+  }
+}
+
+/** Named secrets a tenant's channel points at (a Twilio auth token), read at run time and cached per container. */
+export interface SecretReader {
+  /** The secret's value; SecretUnavailableError when it is missing, empty or not readable by this function. */
+  read(name: string): Promise<string>;
+}
+
+/** Twilio's webhook signature (X-Twilio-Signature): base64 HMAC-SHA1 of the signed payload with the auth token. */
+export interface TwilioSignatures {
+  /** Whether `signature` signs `payload` with `authToken`; compared in constant time. */
+  matches(authToken: string, payload: string, signature: string): boolean;
+}
+
+/** One SMS to send through a tenant's Twilio account. */
+export interface OutboundSms {
+  readonly accountSid: string;
+  readonly authToken: string;
+  readonly from: string;
+  readonly to: string;
+  readonly body: string;
+}
+
+/** Sends an SMS (Twilio's Messages API). Returns Twilio's message sid. */
+export interface SmsSender {
+  /**
+   * Throws SmsRejectedError when Twilio refuses the message for good (4xx: a bad number, an unverified sender);
+   * any other error (5xx, a timeout, no connection) is worth retrying.
+   */
+  send(sms: OutboundSms): Promise<{ readonly sid: string }>;
+}
+
+export class SmsRejectedError extends Error {
+  constructor(
+    readonly status: number,
+    /** Twilio's error code (e.g. 21211, invalid 'To' number), when it gave one. */
+    readonly code: number | null,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SmsRejectedError';
+  }
+}
+
+/** One message of an outbound SMS reply: the comment's event id and the part's index (long replies split). */
+export interface SmsPartKey {
+  readonly tenantId: string;
+  readonly eventId: string;
+  readonly part: number;
+}
+
+/** What a claim on an SMS part found. */
+export type SmsClaim =
+  /** Ours to send now; `token` identifies the claim (for release). */
+  | { readonly state: 'claimed'; readonly token: string }
+  /** Sent before (a redelivered event): Twilio's sid. */
+  | { readonly state: 'sent'; readonly sid: string }
+  /** Twilio refused it before: never sent again. */
+  | { readonly state: 'rejected'; readonly error: string }
+  /** Another worker holds a fresh claim: it is being sent right now. */
+  | { readonly state: 'busy' };
+
+/**
+ * Exactly-once SMS: a marker item per message part, claimed with a conditional write before the part is sent and
+ * marked with Twilio's sid after, so a redelivered event sends nothing twice. A claim older than the lease (its
+ * worker died mid-send) may be taken over.
+ */
+export interface SmsDeliveryStore {
+  claim(key: SmsPartKey, now: string, leaseMs: number): Promise<SmsClaim>;
+  sent(key: SmsPartKey, sid: string, now: string): Promise<void>;
+  rejected(key: SmsPartKey, error: string, now: string): Promise<void>;
+  /** Gives a claim up after a failure worth retrying (only while it is still this claim). */
+  release(key: SmsPartKey, token: string): Promise<void>;
+}
+
+/** A download refused or failed; `reason` is what the ticket's note says. */
+export class RemoteFileError extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'RemoteFileError';
+  }
+}
+
+/**
+ * Downloads a file from a URL a stranger gave (an inbound message's attachment): public addresses only, no
+ * redirects, the body capped at `maxBytes`, the whole exchange within `timeoutMs`.
+ */
+export interface RemoteFiles {
+  /** Throws RemoteFileError (blocked address, larger than `maxBytes`, timeout, an error status). */
+  fetch(
+    url: string,
+    limits: { readonly maxBytes: number; readonly timeoutMs: number },
+  ): Promise<{ readonly content: Uint8Array; readonly contentType: string | null }>;
+}
+
+/** What channels need that the core cannot make itself: random secrets and digests. */
+export interface ChannelCrypto {
+  /** A new Standard Webhooks secret: `whsec_` + base64 of 32 random bytes. */
+  newSecret(): string;
+  /** A short, URL- and key-safe digest of a text (SHA-256, base64url). */
+  digest(text: string): string;
+}
+
+/**
+ * A tenant's outbound webhook subscriptions (core/webhooks/subscription.ts, at most MAX_SUBSCRIPTIONS) and each
+ * one's circuit breaker (core/webhooks/circuit.ts), kept beside it but written on its own: deliveries update the
+ * breaker without touching the subscription's version.
+ */
+export interface SubscriptionStore {
+  /** Throws DomainError('validation') when the tenant has MAX_SUBSCRIPTIONS already. */
+  create(subscription: Subscription): Promise<void>;
+  get(tenantId: string, id: string): Promise<Subscription | null>;
+  /** All of the tenant's subscriptions, oldest first. */
+  list(tenantId: string): Promise<Subscription[]>;
+  /** Guarded by version; throws ConcurrentModificationError when it is not `expectedVersion` (or is gone). */
+  update(subscription: Subscription, expectedVersion: number): Promise<void>;
+  /** Removes the subscription and its breaker; false when there was no such subscription. */
+  delete(tenantId: string, id: string): Promise<boolean>;
+  /** The breaker of one subscription: CLOSED_CIRCUIT (revision 0) until one was stored. */
+  circuit(tenantId: string, id: string): Promise<Circuit>;
+  /** Every stored breaker of the tenant, by subscription id. */
+  circuits(tenantId: string): Promise<Map<string, Circuit>>;
+  /** Writes `circuit` (its revision `expectedRevision + 1`) only over `expectedRevision`; false when it lost. */
+  saveCircuit(tenantId: string, id: string, circuit: Circuit, expectedRevision: number): Promise<boolean>;
+}
+
+/** Webhook deliveries (core/webhooks/delivery.ts), per subscription, kept DELIVERY_RETENTION_DAYS. */
+export interface DeliveryStore {
+  /**
+   * Writes a new delivery and, in the same transaction, the marker that makes `dedupeKey` (an event and the
+   * payload type made from it) one delivery per subscription. When the marker exists already, nothing is
+   * written and `delivery` is the one it names (null when that one expired).
+   */
+  createOnce(
+    delivery: Delivery,
+    dedupeKey: string,
+  ): Promise<{ readonly created: boolean; readonly delivery: Delivery | null }>;
+  get(tenantId: string, subscriptionId: string, id: string): Promise<Delivery | null>;
+  /** Newest first. */
+  list(tenantId: string, subscriptionId: string, page: PageRequest): Promise<Page<Delivery>>;
+  /**
+   * Writes `delivery` (its revision one more than `expectedRevision`) only over `expectedRevision`; throws
+   * ConcurrentModificationError when it changed or is gone.
+   */
+  save(delivery: Delivery, expectedRevision: number): Promise<void>;
+}
+
+/** The delivery queue: each message is one attempt that is due after its delay. */
+export interface WebhookQueue {
+  send(messages: readonly QueuedDelivery[]): Promise<void>;
+}
+
+/** What one POST to a receiver came to. `statusCode` null: no answer (`error` says why). */
+export interface WebhookResponse {
+  readonly statusCode: number | null;
+  readonly durationMs: number;
+  readonly error: string | null;
+}
+
+/**
+ * Signs a payload per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature` with one `v1,`
+ * signature per secret) and POSTs it to a public address only, never following redirects. Never throws for the
+ * receiver's sake: a refused address, a timeout or a too large answer is a response with an `error`.
+ */
+export interface WebhookTransport {
+  send(request: {
+    readonly url: string;
+    readonly id: string;
+    readonly body: string;
+    readonly secrets: readonly string[];
+  }): Promise<WebhookResponse>;
 }

@@ -1,6 +1,6 @@
 import type { Channel } from './model.ts';
 import type { TokenSigner } from './ports.ts';
-import { COUNTERS, CounterAdds, dimensionsOf } from './reporting/counters.ts';
+import { COUNTERS, CounterAdds, dimensionsOf, effortCounter } from './reporting/counters.ts';
 
 /**
  * Satisfaction surveys (CSAT). A solved ticket gets a survey link carrying a signed token: the tenant, the
@@ -18,6 +18,16 @@ export const MAX_SCORE = 5;
 /** Scores counted as satisfied (the CSAT score is their share). */
 export const SATISFIED_FROM = 4;
 export const MAX_SURVEY_COMMENT_CHARS = 2000;
+export const SCORE_QUESTION = 'How did we do?';
+
+/**
+ * Customer effort score (CES), asked beside the score and optional: 1 (very difficult) to 7 (very easy).
+ * Reports give the number of answers, their average, and the share of easy ones (5 to 7).
+ */
+export const EFFORT_QUESTION = 'How easy was it to get your issue resolved?';
+export const MIN_EFFORT = 1;
+export const MAX_EFFORT = 7;
+export const EASY_FROM = 5;
 
 const SIGNATURE_HEX = 32;
 /** What a token looks like; anything else is malformed. */
@@ -96,6 +106,8 @@ export interface SurveyAnswer {
   readonly tenantId: string;
   readonly ticket: number;
   readonly score: number;
+  /** The customer effort answer, 1–7; null when the requester left it out. */
+  readonly effort: number | null;
   readonly comment: string | null;
   readonly at: string;
   readonly group: string | null;
@@ -103,11 +115,31 @@ export interface SurveyAnswer {
   readonly assignee: string | null;
 }
 
-/** The CSAT counters an answer adds: one response, one satisfied when the score is 4 or 5, on the day of it. */
+/**
+ * The counters an answer adds on the day of it: one CSAT response, one satisfied when the score is 4 or 5,
+ * and, when the effort question was answered, one count of that effort value.
+ */
 export function surveyCounters(answer: SurveyAnswer): CounterAdds {
   const dims = dimensionsOf(answer);
   const day = answer.at.slice(0, 10);
   const counters = new CounterAdds().addAll(answer.tenantId, day, dims, COUNTERS.csatResponses);
   if (answer.score >= SATISFIED_FROM) counters.addAll(answer.tenantId, day, dims, COUNTERS.csatSatisfied);
+  if (answer.effort !== null) counters.addAll(answer.tenantId, day, dims, effortCounter(answer.effort));
   return counters;
+}
+
+/** An answer as stored, read back: answers recorded before the effort question have no `effort`. */
+export function surveyAnswerOf(stored: Readonly<Record<string, unknown>>): SurveyAnswer {
+  const answer = stored as unknown as SurveyAnswer;
+  return {
+    tenantId: answer.tenantId,
+    ticket: answer.ticket,
+    score: answer.score,
+    effort: typeof answer.effort === 'number' ? answer.effort : null,
+    comment: answer.comment ?? null,
+    at: answer.at,
+    group: answer.group ?? null,
+    channel: answer.channel,
+    assignee: answer.assignee ?? null,
+  };
 }

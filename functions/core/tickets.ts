@@ -1,3 +1,4 @@
+import type { ConversationRef } from './channels/channel.ts';
 import { DomainError } from './errors.ts';
 import { checkTransition, statusAfterComment } from './lifecycle.ts';
 import {
@@ -106,6 +107,8 @@ export interface OpenTicketInput {
   readonly followUpOf?: number | undefined;
   readonly participants?: readonly string[] | undefined;
   readonly mailbox?: string | null | undefined;
+  /** The outside conversation (channel thread) the ticket came from; null/absent for API and email tickets. */
+  readonly conversation?: ConversationRef | null | undefined;
   readonly spam?: boolean | undefined;
 }
 
@@ -128,8 +131,10 @@ export function openTicket(input: OpenTicketInput, opener: Actor, now: string, i
     group: input.group ?? null,
     channel: input.channel,
     links: input.followUpOf === undefined ? [] : [{ kind: 'follow_up_of', number: input.followUpOf }],
+    externalLinks: [],
     participants: uniqueAddresses(input.participants ?? [], input.requester.email),
     mailbox: input.mailbox ?? null,
+    conversation: input.conversation ?? null,
     spam: input.spam ?? false,
     triage: null,
     pinnedFields: [],
@@ -157,6 +162,7 @@ export function openTicket(input: OpenTicketInput, opener: Actor, now: string, i
       status: ticket.status,
       priority: ticket.priority,
       requesterId: ticket.requester.id,
+      tags: ticket.tags,
     },
   ]);
   const comment = eventsFor(ticket, input.comment.public ? requesterActor : opener, now, ids, [
@@ -375,6 +381,51 @@ export function linkFollowUp(
       { type: 'linked', link: 'followed_up_by', number: followUpNumber },
     ]),
   };
+}
+
+/**
+ * The follow-up of a closed ticket its requester wrote to again (by email, a channel message or the API): a new
+ * ticket with the closed one's subject, fields, participants, mailbox and conversation, opened by the new
+ * message, and the link recorded on the closed ticket. Both changes are saved in one transaction.
+ */
+export function openFollowUp(
+  closed: Ticket,
+  input: {
+    readonly number: number;
+    readonly comment: OpenTicketInput['comment'];
+    readonly requester: RequesterRef;
+    readonly channel?: Channel | undefined;
+    readonly participants?: readonly string[] | undefined;
+    /** The thread the new message came through; the closed ticket's when absent. */
+    readonly conversation?: ConversationRef | null | undefined;
+  },
+  author: Actor,
+  now: string,
+  ids: IdSource,
+): { readonly change: Change; readonly link: Change } {
+  const change = openTicket(
+    {
+      tenantId: closed.tenantId,
+      number: input.number,
+      subject: closed.subject,
+      comment: input.comment,
+      requester: input.requester,
+      channel: input.channel ?? closed.channel,
+      participants: [...closed.participants, ...(input.participants ?? [])],
+      mailbox: closed.mailbox,
+      conversation: input.conversation ?? closed.conversation,
+      priority: closed.priority,
+      type: closed.type,
+      tags: closed.tags,
+      customFields: closed.customFields,
+      group: closed.group,
+      followUpOf: closed.number,
+    },
+    author,
+    now,
+    ids,
+  );
+  return { change, link: linkFollowUp(closed, input.number, author, now, ids) };
 }
 
 /**

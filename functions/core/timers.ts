@@ -14,13 +14,24 @@ export const TIMER_KINDS = [
   'auto_close',
   'pending_reminder',
   'pending_auto_solve',
+  // A chat conversation still open some minutes after it (re)opened escalates (core/chat/conversation.ts).
+  'chat_escalation',
 ] as const;
 export type TimerKind = (typeof TIMER_KINDS)[number];
 
-/** A deadline of one ticket. At most one timer per `slot` is armed; arming a slot again moves it. */
+/**
+ * A deadline of one ticket (or one chat conversation). At most one timer per `slot` is armed; arming a slot again
+ * moves it.
+ */
 export interface Timer {
   readonly tenantId: string;
+  /** The ticket whose deadline it is; 0 for a conversation's timer. */
   readonly ticketNumber: number;
+  /**
+   * Set for a chat conversation's timer (`chat_escalation`): the item is on the conversation's partition, not a
+   * ticket's, and the timer worker hands it to the chat use case.
+   */
+  readonly conversationId?: string | undefined;
   /** `sla_breach:first_reply`, `auto_close`: what the timer is for; the item's sort key is `TIMER#{slot}`. */
   readonly slot: string;
   readonly kind: TimerKind;
@@ -44,8 +55,11 @@ export const CLAIM_LEASE_MS = 2 * 60_000;
 export const timerSlot = (kind: TimerKind, metric: SlaMetricName | null): string =>
   metric ? `${kind}:${metric}` : kind;
 
-/** The shard of a ticket's timers: stable per ticket, spread across tickets (FNV-1a of tenant and number). */
-export function timerShard(tenantId: string, ticketNumber: number): number {
+/**
+ * The shard of a ticket's timers: stable per ticket, spread across tickets (FNV-1a of tenant and number, or of
+ * tenant and conversation id for a conversation's).
+ */
+export function timerShard(tenantId: string, ticketNumber: number | string): number {
   let hash = 0x811c9dc5;
   for (const char of `${tenantId}#${ticketNumber}`) {
     hash ^= char.charCodeAt(0);
@@ -58,6 +72,8 @@ export function timerShard(tenantId: string, ticketNumber: number): number {
 export interface DueTimerMessage {
   readonly tenantId: string;
   readonly ticketNumber: number;
+  /** Set for a chat conversation's timer (Timer.conversationId). */
+  readonly conversationId?: string | undefined;
   readonly slot: string;
   readonly effect: string;
   readonly dueAt: string;

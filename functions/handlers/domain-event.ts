@@ -1,6 +1,7 @@
 import type { SQSRecord } from 'aws-lambda';
 import { PoisonMessageError } from '../adapters/sqs/consume.ts';
-import type { AgentDomainEvent, DomainEvent } from '../core/domain-events.ts';
+import type { ConversationDomainEvent } from '../core/chat/events.ts';
+import type { AgentDomainEvent, DomainEvent, PublishedEvent } from '../core/domain-events.ts';
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -35,4 +36,32 @@ export function domainEventOf(record: SQSRecord): DomainEvent | AgentDomainEvent
     throw new PoisonMessageError(`${type}: no ticket summary (number, version)`);
   }
   return detail as unknown as DomainEvent;
+}
+
+/**
+ * `domainEventOf`, and chat conversations' events too (`conversation.*`: the conversation in place of a ticket),
+ * for consumers of every published event (webhook subscriptions).
+ */
+export function publishedEventOf(record: SQSRecord): PublishedEvent {
+  let detail: unknown;
+  try {
+    detail = (JSON.parse(record.body) as { detail?: unknown })?.detail;
+  } catch {
+    return domainEventOf(record);
+  }
+  const conversation = isObject(detail) ? detail.conversation : undefined;
+  if (isObject(detail) && isObject(conversation) && typeof conversation.id === 'string') {
+    const { id, type, tenantId, actor, data } = detail;
+    if (
+      typeof id !== 'string' ||
+      typeof type !== 'string' ||
+      typeof tenantId !== 'string' ||
+      !isObject(actor)
+    ) {
+      throw new PoisonMessageError('not a Deskless domain event (id, type, tenantId, actor)');
+    }
+    if (!isObject(data)) throw new PoisonMessageError(`${type}: no data`);
+    return detail as unknown as ConversationDomainEvent;
+  }
+  return domainEventOf(record);
 }

@@ -10,6 +10,7 @@ import { DynamoDbUsageStore } from '../adapters/dynamodb/usage-store.ts';
 import { makeIds } from '../adapters/ids.ts';
 import { DEPLOYMENT_TENANT, usageBuffer } from '../adapters/metering/buffer.ts';
 import { metered, tenantsOfRecords } from '../adapters/metering/invocation.ts';
+import { meterBlobWrites, recordS3Write, tenantUnderPrefix } from '../adapters/metering/record.ts';
 import { parseMail } from '../adapters/mime/parse-mail.ts';
 import { makeReplySignerSource } from '../adapters/reply-signer.ts';
 import { makeMailBucket } from '../adapters/s3/mail-bucket.ts';
@@ -44,7 +45,8 @@ async function intake() {
   receiveEmail ??= makeReceiveEmail({
     ...ports,
     ...mailPorts,
-    blobs: bucket,
+    // Attachments are kept under `{attachmentsPrefix}{tenant}/…`: each PUT and its bytes metered for that tenant.
+    blobs: meterBlobWrites(bucket, (key) => tenantUnderPrefix(key, mail.attachmentsPrefix)),
     signer: await signer(),
     createTicket: makeCreateTicket(ports),
     addComment: makeAddComment(ports),
@@ -91,6 +93,8 @@ const consume = makeSqsConsumer(
     usageBuffer.record(tenant, 'ses.mails_in', 1);
     usageBuffer.record(tenant, 'ses.chunks_in', Math.max(1, Math.ceil(raw.byteLength / SES_CHUNK_BYTES)));
     usageBuffer.record(tenant, 's3.gets', 1);
+    // SES stored the raw MIME (one PUT, its bytes kept until the bucket's lifecycle expires them).
+    recordS3Write(tenant, raw.byteLength);
     if (
       outcome.outcome === 'dropped' ||
       outcome.outcome === 'rejected' ||

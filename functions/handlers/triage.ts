@@ -8,6 +8,7 @@ import { DynamoDbTriageSettingsStore } from '../adapters/dynamodb/triage-setting
 import { DynamoDbUsageStore } from '../adapters/dynamodb/usage-store.ts';
 import { makeIds } from '../adapters/ids.ts';
 import { metered, tenantsOfRecords } from '../adapters/metering/invocation.ts';
+import { meterBuiltinClassifications, recordModelCall } from '../adapters/metering/record.ts';
 import { makeSqsConsumer, PoisonMessageError } from '../adapters/sqs/consume.ts';
 import { makeDeadLetterer, sqsClient } from '../adapters/sqs/dead-letter.ts';
 import { makeLoadTriageModel } from '../core/use-cases/triage-settings.ts';
@@ -27,9 +28,14 @@ const ports = {
   clock,
   ids: makeIds(),
 };
-const classifier = classifierFromEnv(process.env, {
-  onFallback: (reason) => logger.warn('triage: Bedrock failed, the built-in classifier decided', { reason }),
-});
+// Metered: Bedrock calls and tokens, and the built-in classifier's verdicts, for the ticket's tenant.
+const classifier = meterBuiltinClassifications(
+  classifierFromEnv(process.env, {
+    onFallback: (reason) =>
+      logger.warn('triage: Bedrock failed, the built-in classifier decided', { reason }),
+    onUsage: recordModelCall,
+  }),
+);
 const triageTicket = makeTriageTicket({
   ...ports,
   classifier,

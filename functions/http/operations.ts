@@ -1,15 +1,18 @@
 import { createHash } from 'node:crypto';
 import {
   AddCommentBody,
+  AddExternalLinkBody,
   CostReportQuery,
   CreateAgentBody,
   CreateApiKeyBody,
   CreateCustomFieldBody,
   CreateGroupBody,
   CreateMailboxBody,
+  CreateSubscriptionBody,
   CreateTenantBody,
   CreateTicketBody,
   CustomerQuery,
+  DeliveryActionParam,
   EmailSettingsBody,
   IdParam,
   LifecycleSettingsPatchBody,
@@ -25,8 +28,7 @@ import {
   RuleBody,
   ScheduleBody,
   SlaPolicyBody,
-  SurveyAnswerBody,
-  SurveyTokenParam,
+  SubscriptionActionParam,
   slaPolicyInput,
   slaPolicyJson,
   TestRuleBody,
@@ -34,16 +36,22 @@ import {
   TriageSettingsBody,
   UpdateAgentBody,
   UpdateGroupBody,
+  UpdateSubscriptionBody,
   UpdateTicketBody,
 } from '../contracts/api.ts';
 import type { Caller } from '../core/caller.ts';
 import type { Ticket } from '../core/model.ts';
-import { SurveyLinkError } from '../core/surveys.ts';
 import type { UseCases } from '../core/use-cases/index.ts';
+import { makeChannelOperations } from './channel-operations.ts';
+import { makeConversationOperations } from './conversation-operations.ts';
 import { docsPage } from './docs-page.ts';
 import { openApiDocument } from './openapi.ts';
+import { makeReportingOperations } from './reporting-operations.ts';
 import { eventJson, pageJson, withoutTenant } from './represent.ts';
 import { type ApiResult, HttpProblem, type HttpRequest, json } from './request.ts';
+import type { RouterLogger } from './router.ts';
+import { makeReceiveTwilioSmsOperation } from './twilio.ts';
+import { badInputAs400, deliveryJson, subscriptionJson } from './webhook-json.ts';
 
 export type Operation = (request: HttpRequest) => Promise<ApiResult>;
 
@@ -85,11 +93,18 @@ function ifMatchOf(request: HttpRequest): number | undefined {
 
 const ticketHeaders = (ticket: Ticket) => ({ etag: `"${ticket.version}"` });
 
-export function makeOperations(useCases: UseCases, info: { version: string }): Record<string, Operation> {
+export function makeOperations(
+  useCases: UseCases,
+  info: { version: string; logger?: Pick<RouterLogger, 'warn'> | undefined },
+): Record<string, Operation> {
   const tenant = (request: HttpRequest): Caller => request.tenant();
   let openapi: string | undefined;
 
   return {
+    // Channels (admin CRUD and the public webhook and web form routes) live in their own module.
+    ...makeChannelOperations(useCases, info.logger),
+    ...makeConversationOperations(useCases),
+
     health: async () => json(200, { status: 'ok', version: info.version }),
 
     openapi: async () => {
@@ -468,23 +483,96 @@ export function makeOperations(useCases: UseCases, info: { version: string }): R
       return json(200, { ...link, url: `${scheme}://${host}/v1/surveys/${link.token}` });
     },
 
-    answerSurvey: async (request) => {
-      const { token } = request.params(SurveyTokenParam);
-      const body = request.json(SurveyAnswerBody);
-      try {
-        const answer = await useCases.answerSurvey(token, body);
-        return json(201, {
-          ticket: answer.ticket,
-          score: answer.score,
-          comment: answer.comment,
-          at: answer.at,
-        });
-      } catch (error) {
-        if (!(error instanceof SurveyLinkError)) throw error;
-        // A forged or foreign token learns nothing: the same 404 as a survey that does not exist.
-        if (error.reason === 'tampered') throw new HttpProblem('not-found', 'no such survey');
-        throw new HttpProblem('invalid-request', error.message, [{ path: 'token', message: error.message }]);
+    // Surveys (the page, the form and JSON answers) and report exports.
+    ...makeReportingOperations(useCases),
+
+    addExternalLink: async (request) => {
+      const { number } = request.params(TicketNumberParam);
+      const body = request.json(AddExternalLinkBody);
+      const result = await useCases.addExternalLink(tenant(request), number, body);
+      // 201 for a new link, 200 for a URL the ticket already had: the integration's retries land here.
+      return json(
+        result.added ? 201 : 200,
+        { ticket: withoutTenant(result.ticket), link: result.link },
+        { location: `/v1/tickets/${result.ticket.number}`, ...ticketHeaders(result.ticket) },
+      );
+    },
+
+    receiveTwilioSms: makeReceiveTwilioSmsOperation(useCases),
+
+    createSubscription: async (request) => {
+      const body = request.json(CreateSubscriptionBody);
+      const created = await badInputAs400(() => useCases.createSubscription(tenant(request), body));
+      return json(
+        201,
+        { ...subscriptionJson(created), secret: created.secret },
+        {
+          location: `/v1/subscriptions/${created.subscription.id}`,
+          etag: `"${created.subscription.version}"`,
+        },
+      );
+    },
+
+    listSubscriptions: async (request) =>
+      json(200, { items: (await useCases.listSubscriptions(tenant(request))).map(subscriptionJson) }),
+
+    getSubscription: async (request) => {
+      const { id } = request.params(IdParam);
+      const found = await useCases.getSubscription(tenant(request), id);
+      return json(200, subscriptionJson(found), { etag: `"${found.subscription.version}"` });
+    },
+
+    updateSubscription: async (request) => {
+      const { id } = request.params(IdParam);
+      const ifMatch = ifMatchOf(request);
+      const patch = request.json(UpdateSubscriptionBody);
+      const updated = await badInputAs400(() =>
+        useCases.updateSubscription(tenant(request), id, patch, ifMatch),
+      );
+      return json(200, subscriptionJson(updated), { etag: `"${updated.subscription.version}"` });
+    },
+
+    deleteSubscription: async (request) => {
+      const { id } = request.params(IdParam);
+      await useCases.deleteSubscription(tenant(request), id);
+      return { statusCode: 204 };
+    },
+
+    rotateSubscriptionSecret: async (request) => {
+      // The route is `POST /v1/subscriptions/{id}`; the only action on a subscription is `<id>:rotate-secret`.
+      const { id: segment } = request.params(SubscriptionActionParam);
+      const match = /^([A-Za-z0-9_-]{1,100}):rotate-secret$/.exec(segment);
+      if (!match) {
+        throw new HttpProblem(
+          'not-found',
+          `POST /v1/subscriptions/${segment} is no action; a new secret is POST /v1/subscriptions/{id}:rotate-secret`,
+        );
       }
+      const rotated = await useCases.rotateSubscriptionSecret(tenant(request), match[1]!);
+      return json(
+        200,
+        { ...subscriptionJson(rotated), secret: rotated.secret },
+        { etag: `"${rotated.subscription.version}"` },
+      );
+    },
+
+    listDeliveries: async (request) => {
+      const { id } = request.params(IdParam);
+      const page = await useCases.listDeliveries(tenant(request), id, request.query(PageQuery));
+      return json(200, pageJson(page, deliveryJson));
+    },
+
+    redeliverDelivery: async (request) => {
+      // `POST /v1/subscriptions/{id}/deliveries/{deliveryAction}`; the only action is `<deliveryId>:redeliver`.
+      const { id, deliveryAction } = request.params(DeliveryActionParam);
+      const match = /^([A-Za-z0-9_-]{1,100}):redeliver$/.exec(deliveryAction);
+      if (!match) {
+        throw new HttpProblem(
+          'not-found',
+          `POST /v1/subscriptions/${id}/deliveries/${deliveryAction} is no action; redeliver with POST /v1/subscriptions/{id}/deliveries/{deliveryId}:redeliver`,
+        );
+      }
+      return json(202, deliveryJson(await useCases.redeliver(tenant(request), id, match[1]!)));
     },
   };
 }

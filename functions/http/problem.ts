@@ -20,6 +20,8 @@ export const PROBLEMS = {
   'invalid-transition': { status: 422, title: 'That status change is not allowed' },
   'ticket-closed': { status: 422, title: 'The ticket is closed' },
   'idempotency-mismatch': { status: 422, title: 'The Idempotency-Key was used with another request' },
+  'invalid-signature': { status: 401, title: 'The message signature does not verify' },
+  'rate-limited': { status: 429, title: 'Too many requests; retry later' },
   internal: { status: 500, title: 'Something went wrong on our side' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

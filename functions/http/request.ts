@@ -40,7 +40,7 @@ function fieldErrors(error: z.core.$ZodError, prefix = ''): FieldError[] {
   });
 }
 
-function validate<S extends z.ZodMiniType>(
+export function validate<S extends z.ZodMiniType>(
   schema: S,
   value: unknown,
   where: string,

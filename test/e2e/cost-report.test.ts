@@ -1,7 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buckets, mail } from '../../functions/topology.ts';
+import { localBucketName, localS3Client } from '../../local/buckets.ts';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.ts';
 import { apiClient, type Json } from '../support/http-client.ts';
 import { readSentMails, sendComposedMail } from '../support/smtp.ts';
@@ -50,14 +53,21 @@ describe('the cost report of a small workload', () => {
       byApi.push(created.body.number);
     }
     const mailsIn = 4;
+    // The first mail carries a photo: S3 then holds its raw MIME and the attachment kept from it.
+    const photo = Buffer.alloc(3_000, 0xab);
+    const rawKeys: string[] = [];
     for (let i = 0; i < mailsIn; i++) {
-      await sendComposedMail({
+      const sent = await sendComposedMail({
         port: runtime.smtpPort,
         from: `Mail Customer ${i} <mail${i}@example.org>`,
         to: runtime.supportAddress,
         subject: `Printer ${i} on fire`,
         text: 'It is smoking, please help.',
+        ...(i === 0 && {
+          attachments: [{ filename: 'smoke.jpg', content: photo, contentType: 'image/jpeg' }],
+        }),
       });
+      rawKeys.push(`${mail.inboundPrefix}${sent.sesMessageId}`);
     }
     // Every mail becomes a ticket; an agent answers and solves each of them.
     const deadline = Date.now() + 30_000;
@@ -75,16 +85,17 @@ describe('the cost report of a small workload', () => {
     }
 
     const today = new Date().toISOString().slice(0, 10);
-    // Mails out: an acknowledgement and a reply for each mail ticket, as SES sent them.
+    // Mails out: an acknowledgement, a reply and a satisfaction survey for each mail ticket, as SES sent them.
     let report: Json;
     const until = Date.now() + 30_000;
     for (;;) {
       report = (await api('GET', `/v1/reports/cost?from=${today}&to=${today}`, admin)).body;
       const sent = (await readSentMails(runtime.outboxUrl)).length;
       const settled =
+        meter(report, 's3.puts') === mailsIn + 1 &&
         meter(report, 'ses.mails_in') === mailsIn &&
         meter(report, 'ses.mails_out') === sent &&
-        sent === 2 * mailsIn &&
+        sent === 3 * mailsIn &&
         report.measured.includes('dynamodb.wru') &&
         report.measured.includes('lambda.gb_seconds');
       if (settled || Date.now() > until) break;
@@ -92,7 +103,22 @@ describe('the cost report of a small workload', () => {
     }
     expect(report.tickets).toBe(byApi.length + mailsIn);
     expect(meter(report, 'ses.mails_in')).toBe(mailsIn);
-    expect(meter(report, 'ses.mails_out')).toBe(2 * mailsIn);
+    // Stored bytes: the raw MIME of each mail as the bucket holds it, and the photo kept from the first.
+    const s3 = localS3Client(runtime.endpoints.sqs);
+    let rawBytes = 0;
+    for (const key of rawKeys) {
+      const head = await s3.send(
+        new HeadObjectCommand({ Bucket: localBucketName(buckets.mail.name), Key: key }),
+      );
+      rawBytes += head.ContentLength ?? 0;
+    }
+    s3.destroy();
+    expect(meter(report, 's3.bytes_written')).toBe(rawBytes + photo.byteLength);
+    expect(meter(report, 's3.puts')).toBe(mailsIn + 1);
+    // Logs of every metered invocation; metering's own counter writes as their own line.
+    expect(meter(report, 'logs.bytes')).toBeGreaterThan(meter(report, 'lambda.requests') * 368);
+    expect(meter(report, 'metering.counter_writes')).toBeGreaterThan(0);
+    expect(meter(report, 'ses.mails_out')).toBe(3 * mailsIn);
     expect(meter(report, 'events.published')).toBeGreaterThan(0);
     expect(meter(report, 'dynamodb.wru')).toBeGreaterThan(0);
     expect(meter(report, 'dynamodb.rru')).toBeGreaterThan(0);

@@ -121,11 +121,14 @@ describe('the two email queues', () => {
     expect(rules).toHaveLength(1);
     expect(rules[0]!.Properties).toMatchObject({
       EventBusName: { Ref: statefulId(stateful.eventBus) },
-      // Only public comments on email conversations: the function is not invoked for anything else.
+      // Only public comments and solves on email conversations: the function is not invoked for anything else.
       EventPattern: {
         source: [eventBus.source],
-        'detail-type': outbound.events,
-        detail: { ticket: { channel: ['email'] }, data: { public: [true] } },
+        'detail-type': ['comment.added', 'ticket.status_changed'],
+        detail: {
+          ticket: { channel: ['email'] },
+          $or: [{ data: { public: [true] } }, { data: { to: ['solved'] } }],
+        },
       },
       Targets: [
         {

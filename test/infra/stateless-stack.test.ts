@@ -59,10 +59,12 @@ describe.each(functionNames)('function %s', (name) => {
       'POWERTOOLS_SERVICE_NAME',
       'NODE_OPTIONS',
       ...definition.tables.map((table) => tables[table].envVar),
+      ...(definition.writesUsageCounters ? [tables.main.envVar] : []),
       ...(definition.publishesEvents ? [eventBus.envVar] : []),
       ...(definition.readsOperatorKey ? [env.operatorKeySecretArn] : []),
       ...(definition.buckets ?? []).map((bucket) => buckets[bucket].envVar),
       ...(definition.readsReplySecret ? [mail.replySecretArnEnvVar] : []),
+      ...(definition.linksToApi ? [env.publicApiUrl] : []),
       ...(definition.sendsTo ?? []).map((name) => queues.find((queue) => queue.name === name)!.envVar!),
     ];
     const variables = properties.Environment.Variables;
@@ -78,7 +80,7 @@ describe.each(functionNames)('function %s', (name) => {
         resource.Type === 'AWS::IAM::Policy' &&
         resource.Properties.Roles.some((role: { Ref: string }) => role.Ref === logicalIdOf(built.role)),
     );
-    const statements: Array<{ Action: string | string[]; Resource: unknown }> =
+    const statements: Array<{ Action: string | string[]; Resource: unknown; Condition?: unknown }> =
       policy!.Properties.PolicyDocument.Statement;
     const actions = statements.flatMap((statement) => statement.Action);
     expect(actions).not.toContain('dynamodb:Scan');
@@ -86,6 +88,34 @@ describe.each(functionNames)('function %s', (name) => {
     const itemStatement = statements.find((statement) =>
       [statement.Action].flat().includes('dynamodb:PutItem'),
     );
+    const usageStatements = statements.filter((statement) =>
+      JSON.stringify(statement.Condition ?? {}).includes('dynamodb:LeadingKeys'),
+    );
+    if (definition.writesUsageCounters && definition.tables.length === 0) {
+      // Only the ADDs of its own usage counters: UpdateItem on the main table, on usage counter keys only.
+      expect(usageStatements).toEqual([
+        {
+          Effect: 'Allow',
+          Action: 'dynamodb:UpdateItem',
+          // The main table's ARN (no index, no stream), from the stateful stack
+          Resource: {
+            'Fn::GetStackOutput': expect.objectContaining({
+              OutputName: expect.stringMatching(/MainTable[0-9A-F]+Arn[0-9A-F]+$/),
+            }),
+          },
+          Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['T#*#USAGE#*'] } },
+        },
+      ]);
+      // Besides reading its stream: no other item action on any table.
+      const itemActions = actions.filter((action) =>
+        /^dynamodb:(GetItem|BatchGetItem|Query|PutItem|UpdateItem|DeleteItem|BatchWriteItem|ConditionCheckItem)$/.test(
+          action,
+        ),
+      );
+      expect(itemActions).toEqual(['dynamodb:UpdateItem']);
+    } else {
+      expect(usageStatements).toEqual([]);
+    }
     if (definition.tables.length === 0) {
       expect(itemStatement).toBeUndefined();
     } else {

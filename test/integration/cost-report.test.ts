@@ -98,7 +98,10 @@ describe('GET /v1/reports/cost', () => {
     expect(report.status).toBe(200);
     // dynamodb.wru     1,600,000 × $0.625/1M     = $1.00
     // events.published     1,000 × $1.00/1M      = $0.001
-    // ses.mails_in            10 × $0.10/1,000   = $0.001        total = $1.002; 4 tickets → $0.2505 each
+    // ses.mails_in            10 × $0.10/1,000   = $0.001
+    // metering.counter_writes: each write of a day's counters adds its items, the overhead counter included:
+    //   12-30: 3 + 1, 12-31: 3 + 1 and 1 + 1, 01-01: 2 + 1, 01-02: 2 + 1 = 16 × 2 WRU × $0.625/1M = $0.00002
+    //                                                   total = $1.00202; 4 tickets → $0.250505 each
     expect(report.body).toMatchObject({
       from: '2025-12-30',
       to: '2026-01-02',
@@ -127,12 +130,20 @@ describe('GET /v1/reports/cost', () => {
           unitPrice: 0.0001,
           cost: 0.001,
         },
+        {
+          service: 'dynamodb',
+          meter: 'metering.counter_writes',
+          quantity: 16,
+          unit: 'counter writes',
+          unitPrice: 0.00000125,
+          cost: 0.00002,
+        },
       ],
-      total: 1.002,
+      total: 1.00202,
       tickets: 4,
-      costPerTicket: 0.2505,
+      costPerTicket: 0.250505,
       priceTable: { version: PRICE_TABLE.version, date: PRICE_TABLE.date },
-      measured: ['dynamodb.wru', 'events.published', 'ses.mails_in'],
+      measured: ['dynamodb.wru', 'events.published', 'ses.mails_in', 'metering.counter_writes'],
     });
     expect(report.body.fixedMonthly.total).toBeCloseTo(FIXED_4_DAYS, 6);
     expect(report.body.fixedMonthly.items).toHaveLength(5);
@@ -141,10 +152,11 @@ describe('GET /v1/reports/cost', () => {
   it('lets the operator read any tenant it names, and no admin another tenant', async () => {
     const byOperator = await call(handler, 'GET', `/v1/reports/cost${RANGE}&tenant=${globex}`, operatorKey);
     expect(byOperator.status).toBe(200);
-    expect(byOperator.body).toMatchObject({ total: 0.003, tickets: 3, costPerTicket: 0.001 });
-    expect(byOperator.body.measured).toEqual(['events.published']);
+    // 3,000 events: $0.003; 3 counter writes (2 counters and the overhead): $0.00000375 → $0.003004
+    expect(byOperator.body).toMatchObject({ total: 0.003004, tickets: 3, costPerTicket: 0.001001 });
+    expect(byOperator.body.measured).toEqual(['events.published', 'metering.counter_writes']);
     const acmeByOperator = await call(handler, 'GET', `/v1/reports/cost${RANGE}&tenant=${acme}`, operatorKey);
-    expect(acmeByOperator.body.total).toBe(1.002);
+    expect(acmeByOperator.body.total).toBe(1.00202);
 
     const unnamed = await call(handler, 'GET', `/v1/reports/cost${RANGE}`, operatorKey);
     expect(unnamed.status).toBe(400);
@@ -155,7 +167,7 @@ describe('GET /v1/reports/cost', () => {
     expect(trespass.status).toBe(403);
     expect(trespass.headers['content-type']).toBe('application/problem+json');
     const own = await call(handler, 'GET', `/v1/reports/cost${RANGE}&tenant=${globex}`, globexAdmin);
-    expect(own.body.total).toBe(0.003);
+    expect(own.body.total).toBe(0.003004);
 
     const agent = await call(handler, 'POST', '/v1/api-keys', acmeAdmin, {
       body: { name: 'Agent', role: 'agent' },
@@ -195,13 +207,13 @@ describe(`price overrides (${env.priceOverrides})`, () => {
     delete process.env[env.priceOverrides];
     const report = await call(api, 'GET', `/v1/reports/cost${RANGE}`, acmeAdmin);
     expect(report.status).toBe(200);
-    // dynamodb.wru 1,600,000 × $0.50/1M = $0.80, + $0.002 as before
+    // dynamodb.wru 1,600,000 × $0.50/1M = $0.80, + $0.002 as before, + 16 counter writes × 2 × $0.50/1M
     expect(report.body.lineItems[0]).toMatchObject({
       meter: 'dynamodb.wru',
       unitPrice: 0.0000005,
       cost: 0.8,
     });
-    expect(report.body.total).toBe(0.802);
+    expect(report.body.total).toBe(0.802016);
     expect(report.body.priceTable).toEqual({ version: 'acme-edp-2026', date: PRICE_TABLE.date });
   });
 

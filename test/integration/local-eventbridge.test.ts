@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { queues } from '../../functions/topology.ts';
 import { localCredentials } from '../../local/aws-env.ts';
 import {
   type EventEnvelope,
@@ -183,5 +184,15 @@ describe('event patterns on the detail', () => {
     expect(matchesPattern(pattern, { ticket: { channel: 'api' }, data: { public: true } })).toBe(false);
     expect(matchesPattern(pattern, { ticket: { channel: 'email' }, data: { public: false } })).toBe(false);
     expect(matchesPattern(pattern, { ticket: { channel: 'email' } })).toBe(false);
+  });
+
+  it('match `$or`: one of its patterns besides the other fields (the outbound-email rule)', () => {
+    const outbound = queues.find((queue) => queue.name === 'outbound-email')!.detail!;
+    const email = { channel: 'email' };
+    expect(matchesPattern(outbound, { ticket: email, data: { public: true, body: 'x' } })).toBe(true);
+    expect(matchesPattern(outbound, { ticket: email, data: { from: 'open', to: 'solved' } })).toBe(true);
+    expect(matchesPattern(outbound, { ticket: email, data: { public: false } })).toBe(false);
+    expect(matchesPattern(outbound, { ticket: email, data: { from: 'open', to: 'pending' } })).toBe(false);
+    expect(matchesPattern(outbound, { ticket: { channel: 'api' }, data: { to: 'solved' } })).toBe(false);
   });
 });

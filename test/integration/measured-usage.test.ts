@@ -1,9 +1,18 @@
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBRecord, SQSEvent } from 'aws-lambda';
+import MailComposer from 'nodemailer/lib/mail-composer';
 import { describe, expect, it } from 'vitest';
 import { documentClient, tableNamesFromEnv } from '../../functions/adapters/dynamodb/client.ts';
+import { DynamoDbMailboxStore } from '../../functions/adapters/dynamodb/mail-stores.ts';
+import { eventItem } from '../../functions/adapters/dynamodb/ticket-items.ts';
 import { DynamoDbUsageStore } from '../../functions/adapters/dynamodb/usage-store.ts';
 import { DEPLOYMENT_TENANT, UsageBuffer, usageBuffer } from '../../functions/adapters/metering/buffer.ts';
 import { metered, tenantsOfRecords } from '../../functions/adapters/metering/invocation.ts';
+import { PLATFORM_LOG_BYTES_PER_INVOCATION } from '../../functions/adapters/metering/logs.ts';
+import { openTicket } from '../../functions/core/tickets.ts';
+import { sequentialIds } from '../support/in-memory-ports.ts';
 
 const tables = tableNamesFromEnv();
 const store = new DynamoDbUsageStore(documentClient, tables);
@@ -87,7 +96,7 @@ describe('measured usage', () => {
     expect(all.get(DEPLOYMENT_TENANT)?.['lambda.requests']).toBeCloseTo(1 / 3);
   });
 
-  it('writes its counters at most once a minute, and says what that cost', async () => {
+  it('writes its counters at most once a minute', async () => {
     const buffer = new UsageBuffer();
     const writes: number[] = [];
     const fake = {
@@ -104,8 +113,154 @@ describe('measured usage', () => {
     expect(await buffer.flush(fake, { now: start + 1000 })).toBe(0);
     expect(await buffer.flush(fake, { now: start + 61_000 })).toBe(1);
     buffer.record('t1', 'api.requests', 1);
-    await buffer.flush(fake, { force: true, now: start + 62_000 });
-    // The second flush also reports the first one's write as the metering's own overhead.
+    buffer.record('t1', 'lambda.requests', 1);
+    expect(await buffer.flush(fake, { force: true, now: start + 62_000 })).toBe(2);
     expect(writes).toEqual([1, 2]);
   });
+
+  it('reports metering’s own writes as each tenant’s metering.counter_writes, not as its write units', async () => {
+    await drain();
+    const tenant = `mu-${Math.random().toString(36).slice(2, 8)}`;
+    const day = new Date().toISOString().slice(0, 10);
+    const buffer = new UsageBuffer();
+    buffer.record(tenant, 'api.requests', 3);
+    buffer.record(tenant, 'lambda.requests', 3);
+    buffer.record(tenant, 'logs.bytes', 1_200);
+    buffer.record(DEPLOYMENT_TENANT, 'dynamodb.rru', 2);
+    // 3 counters and the overhead counter for the tenant; 1 and the overhead for the deployment
+    expect(await buffer.flush(store, { force: true })).toBe(4);
+    buffer.record(tenant, 'api.requests', 1);
+    await buffer.flush(store, { force: true });
+    const counts = (await store.read(tenant, day, day)).get(day);
+    expect(counts).toEqual({
+      'api.requests': 4,
+      'lambda.requests': 3,
+      'logs.bytes': 1_200,
+      // 4 items the first time, 2 the second
+      'metering.counter_writes': 6,
+    });
+    // The counters' own writes went through the metered client, and were not counted as write units.
+    expect((await measured(tenant))['dynamodb.wru']).toBeUndefined();
+  });
+
+  it('meters the outbox: invocations, logs and each tenant’s entries put on the bus', async () => {
+    const { handler: dispatcher } = await import('../../functions/handlers/dispatcher.ts');
+    await drain();
+    const [a, b] = [`mu-out-a-${Date.now().toString(36)}`, `mu-out-b-${Date.now().toString(36)}`];
+    const ids = sequentialIds();
+    const opened = (tenantId: string) =>
+      openTicket(
+        {
+          tenantId,
+          number: 1,
+          subject: 'Outbox',
+          comment: { body: 'hello', public: true },
+          requester: { id: 'cus_1', email: 'a@b.test', phone: null, name: null },
+          channel: 'api',
+        },
+        { type: 'agent', id: 'agt_1' },
+        '2026-03-02T09:00:00.000Z',
+        ids,
+      );
+    // Tenant a: ticket.created and comment.added; tenant b: the same.
+    const records = [...opened(a).events, ...opened(b).events].map((event, i) =>
+      streamRecord(eventItem(event), i),
+    );
+    expect(await dispatcher({ Records: records })).toEqual({ batchItemFailures: [] });
+    const all = await measuredAll();
+    for (const tenant of [a, b]) {
+      expect(all.get(tenant)).toMatchObject({ 'events.published': 2, 'lambda.requests': 0.5 });
+      expect(all.get(tenant)?.['lambda.gb_seconds']).toBeGreaterThan(0);
+      // Lambda's START/END/REPORT lines at least, half each
+      expect(all.get(tenant)?.['logs.bytes']).toBeGreaterThanOrEqual(PLATFORM_LOG_BYTES_PER_INVOCATION / 2);
+    }
+  });
+
+  it('meters the mail intake’s S3 writes: the raw MIME SES stored and each attachment kept', async () => {
+    const { handler: emailIn } = await import('../../functions/handlers/email-in.ts');
+    const tenant = `mu-mail-${Date.now().toString(36)}`;
+    const mailbox = `support@${tenant}.test`;
+    await seedMailbox(tenant, mailbox);
+    const attachment = Buffer.alloc(5_000, 7);
+    const raw = await new MailComposer({
+      from: 'Ann <ann@example.com>',
+      to: mailbox,
+      subject: 'Scan attached',
+      text: 'See the scan.',
+      attachments: [{ filename: 'scan.bin', content: attachment, contentType: 'application/octet-stream' }],
+    })
+      .compile()
+      .build();
+    const key = `inbound/mu-${tenant}`;
+    await new S3Client({}).send(new PutObjectCommand({ Bucket: bucketName, Key: key, Body: raw }));
+    await drain();
+    const result = await emailIn(inboundEvent(key, mailbox));
+    expect(result).toEqual({ batchItemFailures: [] });
+    const usage = await measured(tenant);
+    // SES's PUT of the raw MIME and email-in's PUT of the attachment; their bytes as stored
+    expect(usage['s3.puts']).toBe(2);
+    expect(usage['s3.bytes_written']).toBe(raw.byteLength + attachment.byteLength);
+    expect(usage).toMatchObject({ 'ses.mails_in': 1, 's3.gets': 1 });
+  });
 });
+
+/** Empties the shared buffer, and starts its minute afresh (a handler run next will not flush). */
+async function drain() {
+  usageBuffer.record('_drain', 'api.requests', 1);
+  await measured('_drain');
+}
+
+let sequence = 5000;
+function streamRecord(item: Record<string, unknown>, i: number): DynamoDBRecord {
+  return {
+    eventID: String(sequence + i),
+    eventName: 'INSERT',
+    eventSource: 'aws:dynamodb',
+    dynamodb: {
+      Keys: marshall({ pk: item.pk, sk: item.sk }) as never,
+      NewImage: marshall(item, { removeUndefinedValues: true }) as never,
+      SequenceNumber: String(sequence++ + i),
+      StreamViewType: 'NEW_IMAGE',
+    },
+  };
+}
+
+/** The tenant's support address, as the mailbox store keeps it (one lookup item, global). */
+async function seedMailbox(tenantId: string, address: string) {
+  await new DynamoDbMailboxStore(documentClient, tables).create(tenantId, address, new Date().toISOString());
+}
+
+const bucketName = process.env.MAIL_BUCKET!;
+
+function inboundEvent(key: string, recipient: string): SQSEvent {
+  const notification = {
+    notificationType: 'Received',
+    mail: { messageId: key.split('/')[1], source: 'ann@example.com', destination: [recipient] },
+    receipt: {
+      recipients: [recipient],
+      spamVerdict: { status: 'PASS' },
+      virusVerdict: { status: 'PASS' },
+      action: { type: 'S3', bucketName, objectKey: key },
+    },
+  };
+  return {
+    Records: [
+      {
+        messageId: `m-${Math.random()}`,
+        receiptHandle: 'r',
+        body: JSON.stringify({ Type: 'Notification', Message: JSON.stringify(notification) }),
+        attributes: {
+          ApproximateReceiveCount: '1',
+          SentTimestamp: '0',
+          SenderId: 's',
+          ApproximateFirstReceiveTimestamp: '0',
+        },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:deskless-test',
+        awsRegion: 'us-east-1',
+      },
+    ],
+  };
+}

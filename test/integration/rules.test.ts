@@ -187,7 +187,10 @@ describe('rules API', () => {
     expect(badField.body.errors).toEqual([
       { path: 'conditions.all.0.field', message: expect.stringContaining('must be one of') },
       { path: 'conditions.all.1.operator', message: 'triage.sentiment takes greater_than, less_than' },
-      { path: 'actions.0.value', message: 'webhook notifications arrive with outbound webhooks' },
+      {
+        path: 'actions.0.value',
+        message: 'must be a webhook subscription id (POST /v1/subscriptions makes one)',
+      },
     ]);
 
     const unknownMacro = await call('POST', '/v1/rules', admin, {

@@ -177,6 +177,7 @@ describe('DynamoDB SLA configuration stores', () => {
       autoCloseAfterHours: 24,
       pendingReminderAfterHours: 48,
       pendingAutoSolveAfterHours: null,
+      csatSurveys: false,
     };
     await lifecycle.put(tenant, saved);
     expect(await lifecycle.get(tenant)).toEqual(saved);
@@ -420,6 +421,7 @@ describe('lifecycle settings API', () => {
       autoCloseAfterHours: 96,
       pendingReminderAfterHours: null,
       pendingAutoSolveAfterHours: null,
+      csatSurveys: true,
     });
     const patched = await call('PATCH', '/v1/settings', admin, {
       body: { pendingReminderAfterHours: 24, pendingAutoSolveAfterHours: 120 },
@@ -429,6 +431,7 @@ describe('lifecycle settings API', () => {
       autoCloseAfterHours: 96,
       pendingReminderAfterHours: 24,
       pendingAutoSolveAfterHours: 120,
+      csatSurveys: true,
     });
     const off = await call('PATCH', '/v1/settings', admin, {
       body: { autoCloseAfterHours: 48, pendingReminderAfterHours: null },
@@ -437,6 +440,7 @@ describe('lifecycle settings API', () => {
       autoCloseAfterHours: 48,
       pendingReminderAfterHours: null,
       pendingAutoSolveAfterHours: 120,
+      csatSurveys: true,
     });
     expect((await call('GET', '/v1/settings', admin)).body).toEqual(off.body);
     expect((await call('PATCH', '/v1/settings', agent, { body: { autoCloseAfterHours: 1 } })).status).toBe(

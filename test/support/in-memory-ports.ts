@@ -5,7 +5,9 @@
  */
 
 import { hmacTokenSigner } from '../../functions/adapters/token-signer.ts';
+import { twilioSignatures } from '../../functions/adapters/twilio/signature.ts';
 import { agentLoadChanges } from '../../functions/core/agent-load.ts';
+import type { InboundChannel } from '../../functions/core/channels/channel.ts';
 import { organizationOf } from '../../functions/core/customers.ts';
 import { DEFAULT_EMAIL_SETTINGS, type EmailSettings } from '../../functions/core/email/outbound.ts';
 import { ConcurrentModificationError, DomainError } from '../../functions/core/errors.ts';
@@ -26,24 +28,33 @@ import type {
   Ticket,
   TimelineEvent,
 } from '../../functions/core/model.ts';
+import { AWS_URL_POLICY } from '../../functions/core/net/public-address.ts';
 import type {
+  DeliveryStore,
   LifecycleSettingsStore,
   Schedule,
   ScheduleStore,
   SlaPolicyStore,
+  SubscriptionStore,
+  WebhookQueue,
 } from '../../functions/core/ports.ts';
 import {
   type AgentStore,
   AgentUnavailableError,
   type ApiKeyStore,
   type BlobStore,
+  type ChannelCrypto,
+  type ChannelStore,
   type Clock,
+  type ConversationClaim,
+  ConversationClaimedError,
   type CustomerStore,
   type CustomerUpsert,
   type CustomFieldStore,
   DuplicateEventError,
   DuplicateMessageError,
   type EmailSettingsStore,
+  type ExportStore,
   type GroupStore,
   IdempotencyConflictError,
   type IdempotencyRecord,
@@ -54,12 +65,19 @@ import {
   type MailboxStore,
   type MessageStore,
   type PageRequest,
+  RemoteFileError,
+  type RemoteFiles,
   type ReportStore,
   type RoutingSettings,
   type RoutingStore,
   type RuleStore,
+  type SecretReader,
   type Secrets,
+  SecretUnavailableError,
   type SenderRateLimiter,
+  type SmsClaim,
+  type SmsDeliveryStore,
+  type SmsPartKey,
   type StoredTriageSettings,
   type TenantStore,
   type TicketFilter,
@@ -76,6 +94,7 @@ import {
   ticketRefKey,
 } from '../../functions/core/reporting/aggregate.ts';
 import type { CounterAdds } from '../../functions/core/reporting/counters.ts';
+import { EXPORTED_TICKET_FIELDS, type ExportedTicket } from '../../functions/core/reporting/export.ts';
 import { byPosition, MAX_RULES, type Rule } from '../../functions/core/rules/rule.ts';
 import { byPolicyOrder, MAX_SLA_POLICIES, type StoredSlaPolicy } from '../../functions/core/sla/policy.ts';
 import type { SurveyAnswer } from '../../functions/core/surveys.ts';
@@ -83,6 +102,11 @@ import type { Change } from '../../functions/core/tickets.ts';
 import type { Timer } from '../../functions/core/timers.ts';
 import type { Ports } from '../../functions/core/use-cases/index.ts';
 import { MAX_SCHEDULES } from '../../functions/core/use-cases/sla-config.ts';
+import type { WebhookPorts } from '../../functions/core/use-cases/subscriptions.ts';
+import { type Circuit, CLOSED_CIRCUIT } from '../../functions/core/webhooks/circuit.ts';
+import type { Delivery, QueuedDelivery } from '../../functions/core/webhooks/delivery.ts';
+import { MAX_SUBSCRIPTIONS, type Subscription } from '../../functions/core/webhooks/subscription.ts';
+import { MemoryConversationStore } from './memory-conversations.ts';
 
 function paginate<T>(all: readonly T[], page: PageRequest): Page<T> {
   const start = page.cursor ? Number(page.cursor) : 0;
@@ -124,6 +148,18 @@ export class MemoryTicketStore implements TicketStore {
   }
   /** TIMER items by `${tenant}#${number}#${slot}`, as the change transactions write them. */
   readonly timerItems = new Map<string, Timer>();
+  /** `${tenant}#${channelId}#${conversationId}` → ticket number: the CONV items ticket creations write. */
+  readonly conversations = new Map<string, number>();
+
+  /** The CONV item's condition (it still points where the caller read it); returns the write to commit. */
+  private claimConversation(tenantId: string, number: number, claim: ConversationClaim | undefined) {
+    if (!claim) return () => {};
+    const key = `${tenantId}#${claim.ref.channelId}#${claim.ref.conversationId}`;
+    if ((this.conversations.get(key) ?? null) !== claim.previous) {
+      throw new ConversationClaimedError(claim.ref.conversationId);
+    }
+    return () => this.conversations.set(key, number);
+  }
 
   private writeTimers(ticket: Ticket, writes: TimerWrites | undefined) {
     for (const timer of writes?.put ?? []) {
@@ -247,7 +283,9 @@ export class MemoryTicketStore implements TicketStore {
     if (followUpOf) this.checkVersion(followUpOf.change, followUpOf.expectedVersion);
     const idemKey = idempotency && `${change.ticket.tenantId}#${idempotency.key}`;
     if (idemKey && this.idempotency.has(idemKey)) throw new IdempotencyConflictError();
+    const point = this.claimConversation(change.ticket.tenantId, change.ticket.number, args.conversation);
     this.recordInbound(change.ticket.tenantId, change.ticket.number, args.inboundMessage);
+    point();
     this.upsertCustomer(change.ticket.tenantId, requester, change.ticket.createdAt);
     this.apply(change);
     this.writeTimers(change.ticket, args.timers);
@@ -490,6 +528,17 @@ export function memoryPorts() {
     usage: new MemoryUsageStore(),
     reports: new MemoryReportStore(tickets),
     tokens: hmacTokenSigner('test-survey-secret'),
+    exports: new MemoryExportStore(clock),
+    channels: new MemoryChannelStore(tickets),
+    messages: new MemoryMessageStore(tickets),
+    rateLimiter: new MemoryRateLimiter(),
+    blobs: new MemoryBlobStore(),
+    remoteFiles: new MemoryRemoteFiles(),
+    channelCrypto: fakeChannelCrypto(),
+    conversations: new MemoryConversationStore(tickets.messages),
+    channelSecrets: new MemorySecretReader(),
+    twilioSignatures,
+    webhooks: memoryWebhooks(),
   } satisfies Ports;
   return ports;
 }
@@ -536,11 +585,11 @@ export class MemoryRateLimiter implements SenderRateLimiter {
   readonly taken = new Map<string, number>();
   held = 0;
   constructor(private readonly burst = 20) {}
-  async take(tenantId: string, sender: string) {
+  async take(tenantId: string, sender: string, _now?: string, limit?: { burst: number; perHour: number }) {
     const key = `${tenantId}#${sender}`;
     const n = (this.taken.get(key) ?? 0) + 1;
     this.taken.set(key, n);
-    return n <= this.burst;
+    return n <= (limit?.burst ?? this.burst);
   }
   async countHeld() {
     this.held++;
@@ -891,6 +940,49 @@ export class MemoryReportStore implements ReportStore {
     return byDay;
   }
 
+  async survey(tenantId: string, number: number) {
+    return this.surveys.get(`${tenantId}#${number}`) ?? null;
+  }
+
+  async readAll(tenantId: string, fromDay: string, toDay: string) {
+    const byDimension = new Map<string, Map<string, Record<string, number>>>();
+    for (const [key, quantity] of this.counters) {
+      const [tenant, dimension, day, counter] = key.split('|') as [string, string, string, string];
+      if (tenant !== tenantId || day < fromDay || day > toDay) continue;
+      const byDay = byDimension.get(dimension) ?? new Map<string, Record<string, number>>();
+      byDimension.set(dimension, byDay);
+      const counts = byDay.get(day) ?? {};
+      counts[counter] = (counts[counter] ?? 0) + quantity;
+      byDay.set(day, counts);
+    }
+    return byDimension;
+  }
+
+  /** The activity view: tickets but spam, by `{updatedAt}#{number}`; the cursor is the last key returned. */
+  async ticketsActive(
+    tenantId: string,
+    range: { from: string; to: string },
+    filter: { group?: string | undefined; channel?: string | undefined },
+    page: { limit: number; cursor?: string | undefined },
+  ) {
+    const sortKey = (t: Ticket) => `${t.updatedAt}#${String(t.number).padStart(10, '0')}`;
+    const inView = [...this.tickets.tickets.values()]
+      .filter((t) => t.tenantId === tenantId && !t.spam)
+      .filter((t) => sortKey(t) >= range.from && sortKey(t) <= `${range.to}#~`)
+      .sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : 1))
+      .filter((t) => page.cursor === undefined || sortKey(t) > page.cursor);
+    const read = inView.slice(0, page.limit);
+    const last = read.at(-1);
+    return {
+      items: read
+        .filter((t) => filter.group === undefined || t.group === filter.group)
+        .filter((t) => filter.channel === undefined || t.channel === filter.channel)
+        .map((t) => structuredClone(Object.fromEntries(EXPORTED_TICKET_FIELDS.map((f) => [f, t[f]]))))
+        .map((t) => t as ExportedTicket),
+      nextCursor: inView.length > page.limit && last ? sortKey(last) : null,
+    };
+  }
+
   async recordSurvey(answer: SurveyAnswer, counters: CounterAdds) {
     const key = `${answer.tenantId}#${answer.ticket}`;
     if (this.surveys.has(key)) {
@@ -902,4 +994,246 @@ export class MemoryReportStore implements ReportStore {
     this.surveys.set(key, answer);
     this.addCounters(counters);
   }
+}
+
+/** Report exports in memory: what was written under each key, and links that name the key and expiry. */
+export class MemoryExportStore implements ExportStore {
+  readonly files = new Map<string, { body: string; contentType: string; filename: string }>();
+  constructor(private readonly clock: Clock) {}
+  async put(key: string, body: string, options: { contentType: string; filename: string }) {
+    this.files.set(key, { body, ...options });
+  }
+  async signedUrl(key: string, expiresInSeconds: number) {
+    const expiresAt = new Date(Date.parse(this.clock.now()) + expiresInSeconds * 1000).toISOString();
+    return { url: `memory://exports/${key}?expires=${expiresAt}`, expiresAt };
+  }
+}
+
+/** Channels by tenant and id; `find` sees every tenant's, as the global lookup item does. */
+export class MemoryChannelStore implements ChannelStore {
+  readonly channels = new Map<string, InboundChannel>();
+  constructor(private readonly tickets: MemoryTicketStore) {}
+  async create(channel: InboundChannel) {
+    if (await this.find(channel.id))
+      throw new DomainError('conflict', `channel ${channel.id} exists already`);
+    this.channels.set(`${channel.tenantId}#${channel.id}`, structuredClone(channel));
+  }
+  async get(tenantId: string, id: string) {
+    const channel = this.channels.get(`${tenantId}#${id}`);
+    return channel ? structuredClone(channel) : null;
+  }
+  async find(id: string) {
+    const channel = [...this.channels.values()].find((c) => c.id === id);
+    return channel ? structuredClone(channel) : null;
+  }
+  async list(tenantId: string) {
+    return [...this.channels.values()]
+      .filter((c) => c.tenantId === tenantId)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id))
+      .map((c) => structuredClone(c));
+  }
+  async save(channel: InboundChannel, expectedVersion: number) {
+    if (this.channels.get(`${channel.tenantId}#${channel.id}`)?.version !== expectedVersion) {
+      throw new ConcurrentModificationError(`channel ${channel.id}`);
+    }
+    this.channels.set(`${channel.tenantId}#${channel.id}`, structuredClone(channel));
+  }
+  async delete(tenantId: string, id: string) {
+    return this.channels.delete(`${tenantId}#${id}`);
+  }
+  async conversationTicket(tenantId: string, channelId: string, conversationId: string) {
+    return this.tickets.conversations.get(`${tenantId}#${channelId}#${conversationId}`) ?? null;
+  }
+}
+
+/** SMS part markers as the DynamoDB store keeps them: claimed (with a lease), sent, or rejected. */
+export class MemorySmsDeliveryStore implements SmsDeliveryStore {
+  readonly parts = new Map<
+    string,
+    | { state: 'claimed'; token: string; claimedAt: string }
+    | { state: 'sent'; sid: string }
+    | { state: 'rejected'; error: string }
+  >();
+  private tokens = 0;
+  private key(key: SmsPartKey) {
+    return `${key.tenantId}#${key.eventId}#${key.part}`;
+  }
+  async claim(key: SmsPartKey, now: string, leaseMs: number): Promise<SmsClaim> {
+    const existing = this.parts.get(this.key(key));
+    const stale = existing?.state === 'claimed' && Date.parse(existing.claimedAt) < Date.parse(now) - leaseMs;
+    if (!existing || stale) {
+      const token = `claim-${++this.tokens}`;
+      this.parts.set(this.key(key), { state: 'claimed', token, claimedAt: now });
+      return { state: 'claimed', token };
+    }
+    if (existing.state === 'sent') return { state: 'sent', sid: existing.sid };
+    if (existing.state === 'rejected') return { state: 'rejected', error: existing.error };
+    return { state: 'busy' };
+  }
+  async sent(key: SmsPartKey, sid: string) {
+    this.parts.set(this.key(key), { state: 'sent', sid });
+  }
+  async rejected(key: SmsPartKey, error: string) {
+    this.parts.set(this.key(key), { state: 'rejected', error });
+  }
+  async release(key: SmsPartKey, token: string) {
+    const existing = this.parts.get(this.key(key));
+    if (existing?.state === 'claimed' && existing.token === token) this.parts.delete(this.key(key));
+  }
+}
+
+/** Files a test serves at URLs: bytes with a content type, or the refusal the SSRF-safe fetch would give. */
+export class MemoryRemoteFiles implements RemoteFiles {
+  readonly files = new Map<
+    string,
+    { content: Uint8Array; contentType: string | null } | { refuse: string }
+  >();
+  readonly fetched: string[] = [];
+  async fetch(url: string, limits: { maxBytes: number; timeoutMs: number }) {
+    this.fetched.push(url);
+    const file = this.files.get(url);
+    if (!file) throw new RemoteFileError(`the server answered 404 for ${url}`);
+    if ('refuse' in file) throw new RemoteFileError(file.refuse);
+    if (file.content.byteLength > limits.maxBytes) {
+      throw new RemoteFileError(`larger than ${limits.maxBytes} bytes`);
+    }
+    return file;
+  }
+}
+
+/** Secrets `whsec_` + base64 of a counter (valid Standard Webhooks secrets, predictable in tests). */
+export function fakeChannelCrypto(): ChannelCrypto {
+  let n = 0;
+  return {
+    newSecret: () => `whsec_${Buffer.from(`test-channel-secret-${++n}`.padEnd(32, '.')).toString('base64')}`,
+    digest: (text) => Buffer.from(text).toString('base64url').slice(0, 43),
+  };
+}
+
+/** Named secrets (channel credentials) a test puts in `values`; any other name is unavailable, as a missing one is. */
+export class MemorySecretReader implements SecretReader {
+  readonly values = new Map<string, string>();
+  readonly reads: string[] = [];
+  async read(name: string) {
+    this.reads.push(name);
+    const value = this.values.get(name);
+    if (value === undefined) throw new SecretUnavailableError(name, 'ResourceNotFoundException');
+    return value;
+  }
+}
+
+/** Outbound webhook subscriptions with the same contracts as the DynamoDB store (cap, version and revision guards). */
+export class MemorySubscriptionStore implements SubscriptionStore {
+  readonly subscriptions = new Map<string, Subscription>();
+  readonly circuitStates = new Map<string, Circuit>();
+  private key = (tenantId: string, id: string) => `${tenantId}#${id}`;
+  async create(subscription: Subscription) {
+    if ((await this.list(subscription.tenantId)).length >= MAX_SUBSCRIPTIONS) {
+      throw new DomainError(
+        'validation',
+        `a tenant has at most ${MAX_SUBSCRIPTIONS} subscriptions; delete one first`,
+      );
+    }
+    const key = this.key(subscription.tenantId, subscription.id);
+    if (this.subscriptions.has(key)) throw new DomainError('conflict', 'subscription exists');
+    this.subscriptions.set(key, structuredClone(subscription));
+  }
+  async get(tenantId: string, id: string) {
+    const found = this.subscriptions.get(this.key(tenantId, id));
+    return found ? structuredClone(found) : null;
+  }
+  async list(tenantId: string) {
+    return [...this.subscriptions.values()]
+      .filter((s) => s.tenantId === tenantId)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id))
+      .map((s) => structuredClone(s));
+  }
+  async update(subscription: Subscription, expectedVersion: number) {
+    const key = this.key(subscription.tenantId, subscription.id);
+    if (this.subscriptions.get(key)?.version !== expectedVersion) {
+      throw new ConcurrentModificationError(`subscription ${subscription.id}`);
+    }
+    this.subscriptions.set(key, structuredClone(subscription));
+  }
+  async delete(tenantId: string, id: string) {
+    this.circuitStates.delete(this.key(tenantId, id));
+    return this.subscriptions.delete(this.key(tenantId, id));
+  }
+  async circuit(tenantId: string, id: string) {
+    return structuredClone(this.circuitStates.get(this.key(tenantId, id)) ?? CLOSED_CIRCUIT);
+  }
+  async circuits(tenantId: string) {
+    const prefix = `${tenantId}#`;
+    return new Map(
+      [...this.circuitStates]
+        .filter(([key]) => key.startsWith(prefix))
+        .map(([key, circuit]) => [key.slice(prefix.length), structuredClone(circuit)]),
+    );
+  }
+  async saveCircuit(tenantId: string, id: string, circuit: Circuit, expectedRevision: number) {
+    const key = this.key(tenantId, id);
+    if ((this.circuitStates.get(key)?.revision ?? 0) !== expectedRevision) return false;
+    this.circuitStates.set(key, { ...structuredClone(circuit), revision: expectedRevision + 1 });
+    return true;
+  }
+}
+
+export class MemoryDeliveryStore implements DeliveryStore {
+  readonly deliveries = new Map<string, Delivery>();
+  readonly markers = new Map<string, string>();
+  private key = (tenantId: string, subscriptionId: string, id: string) =>
+    `${tenantId}#${subscriptionId}#${id}`;
+  async createOnce(delivery: Delivery, dedupeKey: string) {
+    const marker = this.key(delivery.tenantId, delivery.subscriptionId, dedupeKey);
+    const existing = this.markers.get(marker);
+    if (existing !== undefined) {
+      return {
+        created: false,
+        delivery: await this.get(delivery.tenantId, delivery.subscriptionId, existing),
+      };
+    }
+    this.markers.set(marker, delivery.id);
+    this.deliveries.set(
+      this.key(delivery.tenantId, delivery.subscriptionId, delivery.id),
+      structuredClone(delivery),
+    );
+    return { created: true, delivery };
+  }
+  async get(tenantId: string, subscriptionId: string, id: string) {
+    const found = this.deliveries.get(this.key(tenantId, subscriptionId, id));
+    return found ? structuredClone(found) : null;
+  }
+  async list(tenantId: string, subscriptionId: string, page: PageRequest) {
+    const all = [...this.deliveries.values()]
+      .filter((d) => d.tenantId === tenantId && d.subscriptionId === subscriptionId)
+      .sort((a, b) => b.id.localeCompare(a.id))
+      .map((d) => structuredClone(d));
+    return paginate(all, page);
+  }
+  async save(delivery: Delivery, expectedRevision: number) {
+    const key = this.key(delivery.tenantId, delivery.subscriptionId, delivery.id);
+    if (this.deliveries.get(key)?.revision !== expectedRevision) {
+      throw new ConcurrentModificationError(`delivery ${delivery.id}`);
+    }
+    this.deliveries.set(key, { ...structuredClone(delivery), revision: expectedRevision + 1 });
+  }
+}
+
+/** Keeps what was sent; tests take messages off `sent` as a worker would. */
+export class MemoryWebhookQueue implements WebhookQueue {
+  readonly sent: QueuedDelivery[] = [];
+  async send(messages: readonly QueuedDelivery[]) {
+    this.sent.push(...messages.map((m) => ({ ...m })));
+  }
+}
+
+export function memoryWebhooks() {
+  let secrets = 0;
+  return {
+    subscriptions: new MemorySubscriptionStore(),
+    deliveries: new MemoryDeliveryStore(),
+    queue: new MemoryWebhookQueue(),
+    urlPolicy: AWS_URL_POLICY,
+    newSecret: () => `whsec_${Buffer.from(`test-signing-secret-${++secrets}`).toString('base64')}`,
+  } satisfies WebhookPorts;
 }

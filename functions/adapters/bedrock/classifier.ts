@@ -27,6 +27,19 @@ export interface BedrockClassifierOptions {
   readonly fallback: Classifier;
   /** Told every time the fallback decided, with why (log it, count it). */
   readonly onFallback?: (reason: FallbackReason) => void;
+  /**
+   * Told after every call the model answered (what Bedrock bills), with the tokens it reports and the tenant
+   * of the message: an answer that turns out unusable was paid for all the same. Meter it.
+   */
+  readonly onUsage?: (usage: BedrockUsage) => void;
+}
+
+/** One answered call: the tokens as the model counted them (Converse `usage`), for the message's tenant. */
+export interface BedrockUsage {
+  readonly tenantId: string | undefined;
+  readonly modelId: string;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
 }
 
 /** The answer is a few short fields: a small budget keeps the call fast and cheap. */
@@ -150,6 +163,22 @@ export class BedrockClassifier implements Classifier {
     }
   }
 
+  private reportUsage(
+    input: TriageInput,
+    usage: { inputTokens?: number | undefined; outputTokens?: number | undefined } | undefined,
+  ): void {
+    try {
+      this.options.onUsage?.({
+        tenantId: input.tenantId,
+        modelId: this.options.modelId,
+        inputTokens: usage?.inputTokens ?? 0,
+        outputTokens: usage?.outputTokens ?? 0,
+      });
+    } catch {
+      // Metering must not cost the ticket its triage.
+    }
+  }
+
   private async ask(input: TriageInput, context: TenantTriageModel): Promise<Triage> {
     const prompt = triagePromptV1(input, context);
     const controller = new AbortController();
@@ -175,6 +204,7 @@ export class BedrockClassifier implements Classifier {
         ),
         timeout,
       ]);
+      this.reportUsage(input, response.usage);
       const text = (response.output?.message?.content ?? [])
         .map((block) => ('text' in block && typeof block.text === 'string' ? block.text : ''))
         .join('');

@@ -2,7 +2,7 @@ import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import * as z from 'zod/mini';
 import { makeBuiltinClassifier } from '../../core/triage/builtin-classifier.ts';
 import type { Classifier } from '../../core/triage/classifier.ts';
-import { BedrockClassifier, type FallbackReason } from './classifier.ts';
+import { BedrockClassifier, type BedrockUsage, type FallbackReason } from './classifier.ts';
 
 /** The environment variables that choose the triage classifier; CDK and the local runtime set them. */
 export const TRIAGE_ENV = {
@@ -81,6 +81,8 @@ export interface ClassifierDeps {
   /** What decides when Bedrock cannot; the built-in classifier by default. */
   readonly fallback?: Classifier;
   readonly onFallback?: (reason: FallbackReason) => void;
+  /** Told the tokens of every call Bedrock answered (see BedrockClassifierOptions.onUsage). */
+  readonly onUsage?: (usage: BedrockUsage) => void;
 }
 
 /**
@@ -102,5 +104,6 @@ export function classifierFromEnv(
     timeoutMs: config.timeoutMs,
     fallback,
     ...(deps.onFallback && { onFallback: deps.onFallback }),
+    ...(deps.onUsage && { onUsage: deps.onUsage }),
   });
 }

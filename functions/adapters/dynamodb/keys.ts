@@ -107,6 +107,71 @@ export const keys = {
     pk: `${t(tenantId)}#TKT#${number}`,
     sk: 'RPT#SURVEY',
   }),
+  /** Inbound channels: listed under the tenant, found from the public URL through the global lookup item. */
+  channelsPk: (tenantId: string) => `${t(tenantId)}#CHANNELS`,
+  channel: (tenantId: string, id: string) => ({ pk: `${t(tenantId)}#CHANNELS`, sk: `CH#${id}` }),
+  /** Global like mailboxes: a public channel URL has no tenant. Holds a copy of the channel (one read). */
+  channelLookup: (id: string) => ({ pk: `CHANNEL#${id}`, sk: META }),
+  /** A channel thread → the ticket it runs on (the provider's thread id is hashed: it may hold any character). */
+  conversation: (tenantId: string, channelId: string, conversationHash: string) => ({
+    pk: `${t(tenantId)}#CONV#${channelId}#${conversationHash}`,
+    sk: 'CONV',
+  }),
+  /** Outbound SMS marker: one per part of a public reply (its comment's event id), claimed before it is sent. */
+  smsDelivery: (tenantId: string, eventId: string, part: number) => ({
+    pk: `${t(tenantId)}#SMS#${eventId}`,
+    sk: `PART#${part}`,
+  }),
+  /**
+   * Chat conversations (core/chat): the conversation (META), its messages (`MSG#{ulid}`), its outbox events
+   * (`EV#{ulid}`) and its escalation timer (`TIMER#{slot}`) share one partition.
+   */
+  conversationPk: (tenantId: string, id: string) => `${t(tenantId)}#CHAT#${id}`,
+  chatConversation: (tenantId: string, id: string) => ({ pk: `${t(tenantId)}#CHAT#${id}`, sk: META }),
+  chatMessage: (tenantId: string, id: string, messageId: string) => ({
+    pk: `${t(tenantId)}#CHAT#${id}`,
+    sk: `MSG#${messageId}`,
+  }),
+  conversationEvent: (tenantId: string, id: string, eventId: string) => ({
+    pk: `${t(tenantId)}#CHAT#${id}`,
+    sk: `${EVENT_PREFIX}${eventId}`,
+  }),
+  conversationTimer: (tenantId: string, id: string, slot: string) => ({
+    pk: `${t(tenantId)}#CHAT#${id}`,
+    sk: `TIMER#${slot}`,
+  }),
+  /** (chat channel, provider's conversation id) → the conversation; the provider's id is hashed. */
+  chatLookup: (tenantId: string, channelId: string, externalHash: string) => ({
+    pk: `${t(tenantId)}#CHATREF#${channelId}#${externalHash}`,
+    sk: 'REF',
+  }),
+  /** The tenant's conversations by status, latest message first: one view item per conversation. */
+  conversationsPk: (tenantId: string) => `${t(tenantId)}#CHATS`,
+  conversationView: (tenantId: string, status: string, lastMessageAt: string, id: string) => ({
+    pk: `${t(tenantId)}#CHATS`,
+    sk: `${status}#${lastMessageAt}#${id}`,
+  }),
+  /** Outbound webhook subscriptions of a tenant, their circuit breakers, and the count that caps them. */
+  subscriptionsPk: (tenantId: string) => `${t(tenantId)}#SUBS`,
+  subscription: (tenantId: string, id: string) => ({ pk: `${t(tenantId)}#SUBS`, sk: `SUB#${id}` }),
+  subscriptionCircuit: (tenantId: string, id: string) => ({
+    pk: `${t(tenantId)}#SUBS`,
+    sk: `CIRCUIT#${id}`,
+  }),
+  subscriptionCount: (tenantId: string) => ({ pk: `${t(tenantId)}#SUBS`, sk: 'COUNT' }),
+  /**
+   * A subscription's deliveries (`DLV#{ulid}`, newest last) and the markers that make each (event, payload type)
+   * one delivery (`DEDUP#{eventId}#{type}`), both with a TTL.
+   */
+  deliveriesPk: (tenantId: string, subscriptionId: string) => `${t(tenantId)}#SUB#${subscriptionId}`,
+  delivery: (tenantId: string, subscriptionId: string, id: string) => ({
+    pk: `${t(tenantId)}#SUB#${subscriptionId}`,
+    sk: `DLV#${id}`,
+  }),
+  deliveryMarker: (tenantId: string, subscriptionId: string, dedupeKey: string) => ({
+    pk: `${t(tenantId)}#SUB#${subscriptionId}`,
+    sk: `DEDUP#${dedupeKey}`,
+  }),
 };
 
 /** Partition keys of the ticket view indexes (see topology.ts). */

@@ -118,19 +118,24 @@ export class DynamoDbSenderRateLimiter implements SenderRateLimiter {
     private readonly limit: { readonly burst: number; readonly perHour: number },
   ) {}
 
-  async take(tenantId: string, sender: string, now: string): Promise<boolean> {
+  async take(
+    tenantId: string,
+    sender: string,
+    now: string,
+    limit: { readonly burst: number; readonly perHour: number } = this.limit,
+  ): Promise<boolean> {
     const key = keys.senderBucket(tenantId, sender);
     const nowMs = Date.parse(now);
     for (let attempt = 0; attempt < 5; attempt++) {
       const current = await this.client.send(
         new GetCommand({ TableName: this.tables.main, Key: key, ConsistentRead: true }),
       );
-      const tokens = Number(current.Item?.tokens ?? this.limit.burst);
+      const tokens = Number(current.Item?.tokens ?? limit.burst);
       const at = Number(current.Item?.at ?? nowMs);
-      const refilled = Math.min(this.limit.burst, tokens + ((nowMs - at) / 3_600_000) * this.limit.perHour);
+      const refilled = Math.min(limit.burst, tokens + ((nowMs - at) / 3_600_000) * limit.perHour);
       if (refilled < 1) return false;
       const next = refilled - 1;
-      const fullAgainMs = ((this.limit.burst - next) / this.limit.perHour) * 3_600_000;
+      const fullAgainMs = ((limit.burst - next) / limit.perHour) * 3_600_000;
       try {
         await this.client.send(
           new PutCommand({

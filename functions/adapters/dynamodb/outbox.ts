@@ -2,6 +2,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import type { AgentEvent } from '../../core/agent-events.ts';
+import type { ConversationEvent } from '../../core/chat/conversation.ts';
 import type { OutboxEntry } from '../../core/use-cases/publish-events.ts';
 import { eventFromItem } from './ticket-items.ts';
 import { withoutStorageAttributes } from './transactions.ts';
@@ -11,8 +12,9 @@ export interface OutboxLogger {
 }
 
 /**
- * The outbox: the table's stream delivers every new timeline event (and agent event) (the event source filter keeps only `EV#`
- * inserts; this checks again, since a filter is configuration and this is code) and `publish` sends them on.
+ * The outbox: the table's stream delivers every new timeline event (and agent event, and chat conversation
+ * event) (the event source filter keeps only `EV#` inserts; this checks again, since a filter is configuration
+ * and this is code) and `publish` sends them on.
  * A failure reports the first failed record, so the stream delivers it and everything after it again;
  * consumers de-duplicate on the event id.
  */
@@ -29,6 +31,9 @@ export function makeStreamDispatcher(
       if (item.entity === 'event') return [{ sequence, entry: eventFromItem(item) as OutboxEntry }];
       if (item.entity === 'agent-event') {
         return [{ sequence, entry: withoutStorageAttributes<AgentEvent>(item) as OutboxEntry }];
+      }
+      if (item.entity === 'conversation-event') {
+        return [{ sequence, entry: withoutStorageAttributes<ConversationEvent>(item) as OutboxEntry }];
       }
       return [];
     });

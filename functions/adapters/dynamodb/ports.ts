@@ -5,12 +5,21 @@ import { deploymentPriceTable } from '../../core/use-cases/cost-report.ts';
 import type { Ports } from '../../core/use-cases/index.ts';
 import { makeTimerContextSource } from '../../core/use-cases/timer-context.ts';
 import { env, mail } from '../../topology.ts';
+import { makeChannelSecretReader } from '../channel-secrets.ts';
+import { attachmentBucketFromEnv } from '../channels/attachment-bucket.ts';
+import { channelCrypto } from '../channels/channel-crypto.ts';
+import { makeRemoteFiles } from '../channels/remote-files.ts';
 import { makeClock } from '../clock.ts';
 import { makeIds } from '../ids.ts';
+import { makeExportBucket } from '../s3/export-bucket.ts';
 import { apiKeySecrets } from '../secrets.ts';
 import { makeTokenSigner } from '../token-signer.ts';
+import { twilioSignatures } from '../twilio/signature.ts';
+import { makeDynamoDbWebhookPorts } from '../webhooks/ports.ts';
 import { DynamoDbApiKeyStore, DynamoDbTenantStore } from './access-stores.ts';
+import { DynamoDbChannelStore } from './channel-store.ts';
 import type { TableNames } from './client.ts';
+import { DynamoDbConversationStore } from './conversation-store.ts';
 import { DynamoDbCustomerStore } from './customer-store.ts';
 import { DynamoDbAgentStore, DynamoDbCustomFieldStore, DynamoDbGroupStore } from './directory-stores.ts';
 import { DynamoDbIdempotencyStore } from './idempotency-store.ts';
@@ -97,6 +106,20 @@ export function makeDynamoDbPorts(
     reports: new DynamoDbReportStore(client, tables),
     // Reads the reply secret when a survey link is first signed or checked, not at cold start.
     tokens: makeTokenSigner(),
+    // Report exports; the bucket's name is read when the first export is written.
+    exports: makeExportBucket(),
+    channels: new DynamoDbChannelStore(client, tables),
+    messages: new DynamoDbMessageStore(client, tables),
+    rateLimiter: new DynamoDbSenderRateLimiter(client, tables, mail.senderRateLimit),
+    blobs: attachmentBucketFromEnv(),
+    remoteFiles: makeRemoteFiles(),
+    channelCrypto,
+    conversations: new DynamoDbConversationStore(client, tables),
+    // Twilio auth tokens, read from Secrets Manager when a channel's webhook first needs one.
+    channelSecrets: makeChannelSecretReader(),
+    twilioSignatures,
+    // Outbound webhooks; the delivery queue's client is made at the first redelivery.
+    webhooks: makeDynamoDbWebhookPorts(client, tables),
   };
 }
 

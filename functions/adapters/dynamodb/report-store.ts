@@ -1,6 +1,7 @@
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentModificationError, DomainError } from '../../core/errors.ts';
-import type { ReportStore } from '../../core/ports.ts';
+import type { Page } from '../../core/model.ts';
+import type { PageRequest, ReportStore } from '../../core/ports.ts';
 import {
   type FirstReply,
   type ReportWrite,
@@ -9,11 +10,37 @@ import {
   ticketRefKey,
 } from '../../core/reporting/aggregate.ts';
 import { CounterAdds, type CounterCell } from '../../core/reporting/counters.ts';
-import type { SurveyAnswer } from '../../core/surveys.ts';
+import { EXPORTED_TICKET_FIELDS, type ExportedTicket } from '../../core/reporting/export.ts';
+import type { CountersByDay } from '../../core/reporting/metrics.ts';
+import { type SurveyAnswer, surveyAnswerOf } from '../../core/surveys.ts';
 import { batchGet } from './batch-get.ts';
 import type { TableNames } from './client.ts';
-import { keys } from './keys.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import { keys, views } from './keys.ts';
 import { type TransactItem, transact } from './transactions.ts';
+
+/**
+ * A ticket's survey answer (the `RPT#SURVEY` item beside it), or null: one strongly consistent GetItem. On its
+ * own so email-out can ask without the rest of the report store in its bundle.
+ */
+export async function readSurveyAnswer(
+  client: DynamoDBDocumentClient,
+  table: string,
+  tenantId: string,
+  number: number,
+): Promise<SurveyAnswer | null> {
+  const result = await client.send(
+    new GetCommand({ TableName: table, Key: keys.surveyAnswer(tenantId, number), ConsistentRead: true }),
+  );
+  return result.Item ? surveyAnswerOf(result.Item) : null;
+}
+
+/** The activity view (topology.ts `byActivity`): a tenant's tickets but spam, by `{updatedAt}#{number}`. */
+const ACTIVITY_VIEW = {
+  index: 'byActivity',
+  partitionAttribute: 'viewAll',
+  sortAttribute: 'activity',
+} as const;
 
 /** TransactWriteItems takes at most 100 items; BatchGetItem at most 100 keys. */
 const MAX_ITEMS = 100;
@@ -232,6 +259,110 @@ export class DynamoDbReportStore implements ReportStore {
     return result;
   }
 
+  async survey(tenantId: string, number: number): Promise<SurveyAnswer | null> {
+    return readSurveyAnswer(this.client, this.tables.main, tenantId, number);
+  }
+
+  /**
+   * Every dimension's counters of the days asked: one Query per month over the month's whole partition (all
+   * dimensions), days outside the range filtered out by DynamoDB. At most days × dimensions × counters items.
+   */
+  async readAll(tenantId: string, fromDay: string, toDay: string): Promise<Map<string, CountersByDay>> {
+    const result = new Map<string, Map<string, Record<string, number>>>();
+    for (const month of monthsBetween(fromDay, toDay)) {
+      let cursor: Record<string, unknown> | undefined;
+      do {
+        const page = await this.client.send(
+          new QueryCommand({
+            TableName: this.tables.main,
+            KeyConditionExpression: 'pk = :pk',
+            FilterExpression: '#day BETWEEN :from AND :to',
+            ProjectionExpression: '#dimension, #day, #counter, #quantity',
+            ExpressionAttributeNames: {
+              '#dimension': 'dimension',
+              '#day': 'day',
+              '#counter': 'counter',
+              '#quantity': 'quantity',
+            },
+            ExpressionAttributeValues: {
+              ':pk': keys.reportPk(tenantId, month),
+              ':from': fromDay,
+              ':to': toDay,
+            },
+            ExclusiveStartKey: cursor,
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          const dimension = String(item.dimension);
+          const byDay = result.get(dimension) ?? new Map<string, Record<string, number>>();
+          result.set(dimension, byDay);
+          const counts = byDay.get(String(item.day)) ?? {};
+          counts[String(item.counter)] = (counts[String(item.counter)] ?? 0) + Number(item.quantity);
+          byDay.set(String(item.day), counts);
+        }
+        cursor = page.LastEvaluatedKey;
+      } while (cursor);
+    }
+    return result;
+  }
+
+  /**
+   * One Query page of the activity view between two instants: `activity` sorts as `{updatedAt}#{number}`, so
+   * `{from}` … `{to}#~` holds exactly the tickets last active in the range. Group and channel are a filter.
+   * Only the exported fields come back (a page still reads up to 1 MB of whole items: projection saves the
+   * transfer, not the read units).
+   */
+  async ticketsActive(
+    tenantId: string,
+    range: { readonly from: string; readonly to: string },
+    filter: { readonly group?: string | undefined; readonly channel?: string | undefined },
+    page: PageRequest,
+  ): Promise<Page<ExportedTicket>> {
+    const partition = views.all(tenantId);
+    const names: Record<string, string> = {
+      '#partition': ACTIVITY_VIEW.partitionAttribute,
+      '#sort': ACTIVITY_VIEW.sortAttribute,
+      ...Object.fromEntries(EXPORTED_TICKET_FIELDS.map((field, i) => [`#f${i}`, field])),
+    };
+    const values: Record<string, unknown> = {
+      ':partition': partition,
+      ':from': range.from,
+      ':to': `${range.to}#~`,
+    };
+    const conditions: string[] = [];
+    if (filter.group !== undefined) {
+      names['#group'] = 'group';
+      values[':group'] = filter.group;
+      conditions.push('#group = :group');
+    }
+    if (filter.channel !== undefined) {
+      names['#channel'] = 'channel';
+      values[':channel'] = filter.channel;
+      conditions.push('#channel = :channel');
+    }
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tables.main,
+        IndexName: ACTIVITY_VIEW.index,
+        KeyConditionExpression: '#partition = :partition AND #sort BETWEEN :from AND :to',
+        ...(conditions.length > 0 && { FilterExpression: conditions.join(' AND ') }),
+        ProjectionExpression: EXPORTED_TICKET_FIELDS.map((_, i) => `#f${i}`).join(', '),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        Limit: page.limit,
+        ExclusiveStartKey: decodeCursor(page.cursor, {
+          attributes: ['pk', 'sk', ACTIVITY_VIEW.partitionAttribute, ACTIVITY_VIEW.sortAttribute],
+          partitionAttribute: ACTIVITY_VIEW.partitionAttribute,
+          partition,
+        }),
+      }),
+    );
+    return {
+      items: (result.Items ?? []).map(exportedTicketOf),
+      nextCursor: encodeCursor(result.LastEvaluatedKey),
+    };
+  }
+
   async recordSurvey(answer: SurveyAnswer, counters: CounterAdds): Promise<void> {
     const items: TransactItem[] = [
       {
@@ -264,6 +395,20 @@ export class DynamoDbReportStore implements ReportStore {
       }
     }
   }
+}
+
+/** A projected ticket item as an export reads it (attributes a ticket written long ago may lack, as null). */
+function exportedTicketOf(item: Record<string, unknown>): ExportedTicket {
+  const ticket = item as unknown as ExportedTicket;
+  return {
+    ...ticket,
+    group: ticket.group ?? null,
+    assignee: ticket.assignee ?? null,
+    tags: ticket.tags ?? [],
+    solvedAt: ticket.solvedAt ?? null,
+    closedAt: ticket.closedAt ?? null,
+    sla: ticket.sla ?? null,
+  };
 }
 
 function merged(units: readonly Unit[]): CounterAdds {

@@ -337,6 +337,7 @@ export class DynamoDbLifecycleSettingsStore implements LifecycleSettingsStore {
           autoCloseAfterHours: settings.autoCloseAfterHours,
           pendingReminderAfterHours: settings.pendingReminderAfterHours,
           pendingAutoSolveAfterHours: settings.pendingAutoSolveAfterHours,
+          csatSurveys: settings.csatSurveys,
         },
       }),
     );

@@ -67,7 +67,10 @@ export function ticketFromItem(item: Record<string, unknown>): Ticket {
   return {
     ...ticket,
     participants: ticket.participants ?? [],
+    // Tickets written before external links existed have none.
+    externalLinks: ticket.externalLinks ?? [],
     mailbox: ticket.mailbox ?? null,
+    conversation: ticket.conversation ?? null,
     spam: ticket.spam ?? false,
     triage: ticket.triage ?? null,
     pinnedFields: ticket.pinnedFields ?? [],

@@ -12,6 +12,7 @@ import {
   AgentUnavailableError,
   type AssignmentClaims,
   type ConsumedEvent,
+  ConversationClaimedError,
   DuplicateEventError,
   DuplicateMessageError,
   IdempotencyConflictError,
@@ -23,6 +24,7 @@ import {
   type TimerWrites,
 } from '../../core/ports.ts';
 import type { Change } from '../../core/tickets.ts';
+import { conversationPut } from './channel-store.ts';
 import type { TableNames } from './client.ts';
 import { queryCollection } from './collection.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
@@ -345,6 +347,18 @@ export class DynamoDbTicketStore implements TicketStore {
         ),
       );
     }
+    const conversationIndex = items.length;
+    if (args.conversation) {
+      items.push(
+        conversationPut(
+          table,
+          change.ticket.tenantId,
+          change.ticket.number,
+          args.conversation,
+          change.ticket.createdAt,
+        ),
+      );
+    }
     const idempotencyIndex = items.length;
     if (idempotency) {
       items.push({
@@ -361,6 +375,8 @@ export class DynamoDbTicketStore implements TicketStore {
       if (idempotency && failed.includes(idempotencyIndex)) throw new IdempotencyConflictError();
       if (inboundMessage && failed.includes(messageIndex))
         throw new DuplicateMessageError(inboundMessage.messageId);
+      if (args.conversation && failed.includes(conversationIndex))
+        throw new ConversationClaimedError(args.conversation.ref.conversationId);
     });
   }
 

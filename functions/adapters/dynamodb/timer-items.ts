@@ -18,6 +18,7 @@ export interface TimerItem {
   readonly entity: typeof TIMER_ENTITY;
   readonly tenantId: string;
   readonly ticketNumber: number;
+  readonly conversationId?: string;
   readonly slot: string;
   readonly kind: TimerKind;
   readonly metric: Timer['metric'];
@@ -29,17 +30,25 @@ export interface TimerItem {
 /** The item that arms `timer` (a Put replaces an earlier one of the slot, and its claim with it). */
 export function timerItem(timer: Timer): TimerItem {
   return {
-    ...keys.timer(timer.tenantId, timer.ticketNumber, timer.slot),
+    ...timerKey(timer),
     entity: TIMER_ENTITY,
     tenantId: timer.tenantId,
     ticketNumber: timer.ticketNumber,
+    ...(timer.conversationId && { conversationId: timer.conversationId }),
     slot: timer.slot,
     kind: timer.kind,
     metric: timer.metric,
     dueAt: timer.dueAt,
     effect: timer.effect,
-    dueShard: dueShardKey(timerShard(timer.tenantId, timer.ticketNumber)),
+    dueShard: dueShardKey(timerShard(timer.tenantId, timer.conversationId ?? timer.ticketNumber)),
   };
+}
+
+/** Where a timer's item lives: beside its ticket, or beside its chat conversation. */
+export function timerKey(timer: Pick<Timer, 'tenantId' | 'ticketNumber' | 'conversationId' | 'slot'>) {
+  return timer.conversationId
+    ? keys.conversationTimer(timer.tenantId, timer.conversationId, timer.slot)
+    : keys.timer(timer.tenantId, timer.ticketNumber, timer.slot);
 }
 
 /** A TIMER item (or its projection on the due index) back as the timer it arms, with its claim. */
@@ -47,6 +56,7 @@ export function timerFromItem(item: Record<string, unknown>): DueTimer {
   return {
     tenantId: item.tenantId as string,
     ticketNumber: item.ticketNumber as number,
+    ...(typeof item.conversationId === 'string' && { conversationId: item.conversationId }),
     slot: item.slot as string,
     kind: item.kind as TimerKind,
     metric: (item.metric ?? null) as Timer['metric'],

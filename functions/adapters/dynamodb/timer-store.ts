@@ -5,8 +5,7 @@ import { CLAIM_LEASE_MS, type Timer } from '../../core/timers.ts';
 import { tables as topologyTables } from '../../topology.ts';
 import type { TableNames } from './client.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { keys } from './keys.ts';
-import { dueShardKey, timerFromItem } from './timer-items.ts';
+import { dueShardKey, timerFromItem, timerKey } from './timer-items.ts';
 
 const DUE_INDEX = topologyTables.main.indexes.find((index) => index.name === 'dueTimers')!;
 
@@ -62,7 +61,7 @@ export class DynamoDbTimerStore implements TimerStore {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tables.main,
-          Key: keys.timer(timer.tenantId, timer.ticketNumber, timer.slot),
+          Key: timerKey(timer),
           UpdateExpression: 'SET #claimedAt = :now',
           ConditionExpression:
             'attribute_exists(pk) AND #dueAt = :dueAt AND #effect = :effect AND ' +

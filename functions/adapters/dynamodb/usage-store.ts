@@ -22,9 +22,15 @@ function monthsBetween(fromDay: string, toDay: string): string[] {
   }
 }
 
+/** Metering's own overhead: the counter items a write of usage counters puts, itself included. */
+const OVERHEAD: UsageCounter = 'metering.counter_writes';
+
 /**
  * Usage counters (`T#{t}#USAGE#{yyyy-mm}` / `{day}#{counter}`): a metered batch is a set of `ADD`s, written
- * together so a failed batch counts nothing and comes back whole. Reading a month is one Query.
+ * together so a failed batch counts nothing and comes back whole. Every tenant and day of a batch also gets
+ * `metering.counter_writes` added: the counter items written for it, that one included, so the report shows
+ * what metering itself costs each tenant (the capacity meter leaves these writes out of `dynamodb.wru`).
+ * Reading a month is one Query.
  */
 export class DynamoDbUsageStore implements UsageStore {
   constructor(
@@ -35,9 +41,13 @@ export class DynamoDbUsageStore implements UsageStore {
   async add(usage: UsageByTenantDay): Promise<void> {
     const items: TransactItem[] = [];
     for (const [tenantId, days] of usage) {
-      for (const [day, counts] of days) {
-        for (const [counter, quantity] of Object.entries(counts)) {
-          if (!quantity) continue;
+      for (const [day, dayCounts] of days) {
+        const counters = Object.entries(dayCounts).filter(
+          ([counter, quantity]) => counter !== OVERHEAD && quantity,
+        );
+        if (counters.length === 0) continue;
+        const overhead = (dayCounts[OVERHEAD] ?? 0) + counters.length + 1;
+        for (const [counter, quantity] of [...counters, [OVERHEAD, overhead] as const]) {
           items.push({
             Update: {
               TableName: this.tables.main,

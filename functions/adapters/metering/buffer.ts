@@ -11,16 +11,16 @@ export const DEPLOYMENT_TENANT = '_deployment';
 export const FLUSH_INTERVAL_MS = Number(process.env.DESKLESS_METERING_FLUSH_MS) || 60_000;
 
 /**
- * Measured usage of this container (DynamoDB capacity, Lambda time, API requests), kept in memory and added to
- * the usage counters at most once a minute, at the end of an invocation. Cheap by design: the counters cost a
- * few writes a minute per container whatever the traffic. The price: a container that AWS reclaims between
- * flushes loses up to a minute of its measured usage (the event-based meters are not affected).
+ * Measured usage of this container (DynamoDB capacity, Lambda time and logs, API requests, S3 writes, Bedrock
+ * tokens, events put on the bus), kept in memory and added to the usage counters at most once a minute, at the
+ * end of an invocation. Cheap by design: the counters cost a few writes a minute per container whatever the
+ * traffic; the usage store counts those writes as `metering.counter_writes` of the tenant they are for. The
+ * price: a container that AWS reclaims between flushes loses up to a minute of its measured usage (the
+ * event-based meters are not affected).
  */
 export class UsageBuffer {
   private pending: UsageByTenantDay = new Map();
   private lastFlush = Date.now();
-  /** Counter writes of earlier flushes, reported as the metering's own overhead on the next one. */
-  private overheadWrites = 0;
 
   record(tenantId: string, counter: UsageCounter, quantity: number, at = new Date()): void {
     if (!(quantity > 0)) return;
@@ -32,14 +32,13 @@ export class UsageBuffer {
     days.set(day, counts);
   }
 
-  /** Writes what was measured when a minute has passed since the last flush (or when `force`). */
+  /**
+   * Writes what was measured when a minute has passed since the last flush (or when `force`); returns the
+   * counters written (one per tenant, day and counter), 0 when it was not time or there was nothing.
+   */
   async flush(store: UsageStore, options: { force?: boolean; now?: number } = {}): Promise<number> {
     const now = options.now ?? Date.now();
     if (!options.force && now - this.lastFlush < FLUSH_INTERVAL_MS) return 0;
-    if (this.overheadWrites > 0) {
-      this.record(DEPLOYMENT_TENANT, 'metering.counter_writes', this.overheadWrites, new Date(now));
-      this.overheadWrites = 0;
-    }
     const batch = this.pending;
     if (batch.size === 0) return 0;
     this.pending = new Map();
@@ -49,7 +48,6 @@ export class UsageBuffer {
       for (const counts of days.values()) writes += Object.keys(counts).length;
     try {
       await store.add(batch);
-      this.overheadWrites += writes;
       return writes;
     } catch (error) {
       // Kept for the next flush rather than lost.

@@ -12,6 +12,8 @@ const WRITES = new Set([
 
 /** Every tenant item's key starts `T#{tenant}#`: the tenant a request works for, read off the request itself. */
 const TENANT_KEY = /"T#([^#"]+)#/;
+/** Usage counter items (`T#{t}#USAGE#…`): their writes are metering's own, counted as `metering.counter_writes`. */
+const USAGE_KEY = /"T#[^#"]+#USAGE#/;
 
 /** Requests whose capacity is not metered (the usage counters' own writes, reported as overhead instead). */
 let unmetered = 0;
@@ -32,7 +34,8 @@ interface Capacity {
  * Measures DynamoDB capacity as AWS bills it: every request asks for `ReturnConsumedCapacity: TOTAL` and the
  * units it consumed are counted for the tenant whose keys it touched (read units for reads, write units for
  * writes; transactions report their doubled units themselves). Requests on global items (API key and mailbox
- * lookups) are the deployment's.
+ * lookups) are the deployment's. Writes of usage counters are left out: the usage store reports them as
+ * `metering.counter_writes`, metering's own line.
  */
 export function meterCapacity(client: DynamoDBClient, buffer: UsageBuffer): void {
   client.middlewareStack.add(
@@ -41,12 +44,15 @@ export function meterCapacity(client: DynamoDBClient, buffer: UsageBuffer): void
       const kind = READS.has(command) ? 'dynamodb.rru' : WRITES.has(command) ? 'dynamodb.wru' : null;
       const input = args.input as Record<string, unknown>;
       if (kind === null || unmetered > 0) return next(args);
+      const request = JSON.stringify(input);
+      // The usage store counts its own writes (with the tenant they are for): not billed twice.
+      if (kind === 'dynamodb.wru' && USAGE_KEY.test(request)) return next(args);
       input.ReturnConsumedCapacity ??= 'TOTAL';
       const result = await next(args);
       const output = result.output as { ConsumedCapacity?: Capacity | Capacity[] };
       const consumed = [output.ConsumedCapacity ?? []].flat();
       const units = consumed.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
-      const tenant = TENANT_KEY.exec(JSON.stringify(input))?.[1] ?? DEPLOYMENT_TENANT;
+      const tenant = TENANT_KEY.exec(request)?.[1] ?? DEPLOYMENT_TENANT;
       buffer.record(tenant, kind, units);
       return result;
     },

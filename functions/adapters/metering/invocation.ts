@@ -1,6 +1,7 @@
 import type { UsageStore } from '../../core/ports.ts';
 import { DEPLOYMENT_TENANT, usageBuffer } from './buffer.ts';
 import { withoutMetering } from './capacity.ts';
+import { PLATFORM_LOG_BYTES_PER_INVOCATION, takeLoggedBytes } from './logs.ts';
 
 export interface MeteredFunction {
   readonly name: string;
@@ -28,10 +29,22 @@ export function tenantOfApiRequest(event: {
   return [typeof tenant === 'string' && tenant ? tenant : DEPLOYMENT_TENANT];
 }
 
+const STREAM_TENANT_KEY = /^T#([^#]+)#/;
+
+/** The tenants of a DynamoDB stream batch (the outbox): each record's key names its tenant. */
+export function tenantsOfStreamRecords(event: {
+  Records?: readonly { dynamodb?: { Keys?: Record<string, { S?: string } | undefined> } }[];
+}): string[] {
+  return (event.Records ?? []).map(
+    (record) => STREAM_TENANT_KEY.exec(record.dynamodb?.Keys?.pk?.S ?? '')?.[1] ?? DEPLOYMENT_TENANT,
+  );
+}
+
 /**
- * Meters a Lambda handler: one invocation and its GB-seconds (measured duration × the function's memory), shared
- * equally among the tenants the invocation worked for, plus `api.requests` for the API; then flushes the
- * container's measured usage when a minute has passed. Metering never fails the invocation.
+ * Meters a Lambda handler: one invocation, its GB-seconds (measured duration × the function's memory) and its
+ * log bytes (what the logger wrote since the last invocation ended, plus Lambda's own START/END/REPORT
+ * lines), shared equally among the tenants the invocation worked for, plus `api.requests` for the API; then
+ * flushes the container's measured usage when a minute has passed. Metering never fails the invocation.
  */
 export function metered<E, R>(
   fn: MeteredFunction,
@@ -56,11 +69,13 @@ export function metered<E, R>(
       return await handler(event, context);
     } finally {
       const seconds = (performance.now() - start) / 1000;
+      const logBytes = takeLoggedBytes() + PLATFORM_LOG_BYTES_PER_INVOCATION;
       const tenants = options.tenantsOf(event);
       const share = 1 / Math.max(1, tenants.length);
       for (const tenant of tenants.length > 0 ? tenants : [DEPLOYMENT_TENANT]) {
         usageBuffer.record(tenant, 'lambda.requests', share);
         usageBuffer.record(tenant, 'lambda.gb_seconds', seconds * (fn.memoryMb / 1024) * share);
+        usageBuffer.record(tenant, 'logs.bytes', logBytes * share);
         if (options.apiRequests) usageBuffer.record(tenant, 'api.requests', share);
         if (options.sqsBatch) usageBuffer.record(tenant, 'sqs.requests', (tenants.length + 2) * share);
         if (options.scheduled) usageBuffer.record(tenant, 'scheduler.invocations', share);

@@ -5,6 +5,8 @@
  * losing messages.
  */
 
+import type { Conditions } from '../conditions.ts';
+
 export const CHANNEL_TYPES = ['webhook', 'sms_twilio', 'web_form', 'chat'] as const;
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
 
@@ -30,6 +32,12 @@ export interface ChatSettings {
   readonly escalateAfterMessages: number | null;
   /** Escalate when a conversation is still unresolved this many minutes after it began. */
   readonly escalateAfterMinutes: number | null;
+  /**
+   * Escalate when a customer's message meets these conditions: the automation rules' shape, reading the message
+   * text, the customer's email and a light triage of the message (see core/chat/escalation.ts). Absent or null:
+   * never by rule.
+   */
+  readonly escalateWhen?: Conditions | null | undefined;
 }
 
 /** Web form: who may post it, and how often one address may. */

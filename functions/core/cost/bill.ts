@@ -1,6 +1,14 @@
 import { DomainError, type FieldError } from '../errors.ts';
 import { alarmCount, type DeploymentFootprint, deploymentFootprint } from './footprint.ts';
-import { isMeter, METER_NAMES, METERS, type Meter, type Service, type Usage } from './meters.ts';
+import {
+  isMeter,
+  METER_NAMES,
+  METERS,
+  type Meter,
+  type MeterDefinition,
+  type Service,
+  type Usage,
+} from './meters.ts';
 import type { PriceTable } from './price-table.ts';
 
 /** Fixed prices are per month; a period of `days` pays `days / 30` of them. */
@@ -136,7 +144,7 @@ export function bill(usage: Usage, prices: PriceTable, options: BillOptions): Bi
   for (const meter of METER_NAMES) {
     const quantity = checked[meter];
     if (quantity === undefined || quantity === 0) continue;
-    const definition = METERS[meter];
+    const definition: MeterDefinition = METERS[meter];
     const unitPrice = definition.unitPrice(prices);
     const cost = quantity * unitPrice;
     usageTotal += cost;
@@ -144,7 +152,7 @@ export function bill(usage: Usage, prices: PriceTable, options: BillOptions): Bi
       service: definition.service,
       meter,
       quantity,
-      unit: definition.unit,
+      unit: definition.billedUnit?.(prices) ?? definition.unit,
       unitPrice: roundRate(unitPrice),
       cost: roundMoney(cost),
     });

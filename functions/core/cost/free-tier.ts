@@ -32,7 +32,7 @@ export function freeTierAllowance(
   allow('SNS publishes', 'sns.publishes', prices.sns.freeTier.publishes);
   allow('EventBridge Scheduler invocations', 'scheduler.invocations', prices.scheduler.freeTier.invocations);
   allow('DynamoDB storage (GB-months)', 'dynamodb.storage_gb_month', prices.dynamodb.freeTier.storageGb);
-  allow('CloudWatch Logs ingestion (GB)', 'logs.gb_ingested', prices.logs.freeTier.gbIngested);
+  allow('CloudWatch Logs ingestion (bytes)', 'logs.bytes', prices.logs.freeTier.gbIngested * 1024 ** 3);
   const alarms = Math.min(
     alarmCount(options.footprint ?? deploymentFootprint()),
     prices.cloudWatch.freeTier.alarms,

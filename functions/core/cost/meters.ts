@@ -12,7 +12,7 @@ export const SERVICES = {
   ses: 'SES',
   s3: 'S3 Standard',
   logs: 'CloudWatch Logs',
-  ai: 'Amazon Bedrock',
+  bedrock: 'Amazon Bedrock',
 } as const;
 
 export type Service = keyof typeof SERVICES;
@@ -21,6 +21,11 @@ export interface MeterDefinition {
   readonly service: Service;
   /** What one unit of the meter is (plural), e.g. `requests`, `GB-months`. */
   readonly unit: string;
+  /**
+   * The unit as a bill shows it, when it says how the price table prices it (`bytes written, stored 3 months`);
+   * `unit` otherwise.
+   */
+  readonly billedUnit?: (prices: PriceTable) => string;
   readonly description: string;
   /** The price of one unit, from a price table. */
   readonly unitPrice: (prices: PriceTable) => number;
@@ -31,6 +36,7 @@ export interface MeterDefinition {
 const perMillion = (label: string) => ({ per: 1_000_000, label: `1M ${label}` });
 const perThousand = (label: string) => ({ per: 1_000, label: `1,000 ${label}` });
 const perOne = (label: string) => ({ per: 1, label });
+const GIB = 1024 ** 3;
 
 /**
  * Everything that costs money in proportion to use, one meter each. Metering records usage against these names
@@ -135,10 +141,22 @@ export const METERS = {
     unitPrice: (p) => p.ses.outboundPerMail,
     quoted: perThousand('mails'),
   },
+  's3.bytes_written': {
+    service: 's3',
+    unit: 'bytes written',
+    description:
+      'objects stored (raw inbound MIME written by SES, attachments): each byte priced as stored for the ' +
+      'price table’s s3.monthsStoredPerWrite months (3: raw MIME expires after 90 days; attachments are kept ' +
+      'longer, which is not charged), in GB-months',
+    billedUnit: (p) =>
+      `bytes written, priced as stored ${p.s3.monthsStoredPerWrite} months (raw MIME expires after 90 days)`,
+    unitPrice: (p) => (p.s3.perGbMonth * p.s3.monthsStoredPerWrite) / GIB,
+    quoted: { per: GIB, label: 'GB written' },
+  },
   's3.gb_month': {
     service: 's3',
     unit: 'GB-months',
-    description: 'raw inbound MIME (kept 90 days) and attachments',
+    description: 'stored bytes not priced when written (projection: attachments kept past the months above)',
     unitPrice: (p) => p.s3.perGbMonth,
     quoted: perOne('GB-month'),
   },
@@ -156,33 +174,44 @@ export const METERS = {
     unitPrice: (p) => p.s3.perThousandGets / 1_000,
     quoted: perThousand('GETs'),
   },
-  'logs.gb_ingested': {
+  'logs.bytes': {
     service: 'logs',
-    unit: 'GB',
-    description: 'function logs ingested',
-    unitPrice: (p) => p.logs.perGbIngested,
-    quoted: perOne('GB'),
+    unit: 'bytes ingested',
+    description:
+      'function logs: what the logger wrote (each line plus 26 bytes) and the START/END/REPORT lines of each invocation',
+    unitPrice: (p) => p.logs.perGbIngested / GIB,
+    quoted: { per: GIB, label: 'GB' },
   },
-  'ai.calls': {
-    service: 'ai',
+  'bedrock.calls': {
+    service: 'bedrock',
     unit: 'calls',
-    description: 'model invocations by triage',
-    unitPrice: (p) => p.ai.perCall,
+    description:
+      'model invocations by triage that the model answered (priced per call only for models priced so)',
+    unitPrice: (p) => p.bedrock.perCall,
     quoted: perOne('call'),
   },
-  'ai.input_tokens': {
-    service: 'ai',
+  'bedrock.input_tokens': {
+    service: 'bedrock',
     unit: 'input tokens',
-    description: 'prompt tokens sent to the model',
-    unitPrice: (p) => p.ai.perMillionInputTokens / 1_000_000,
-    quoted: perMillion('input tokens'),
+    description: 'prompt tokens sent to the model, as the model counted them',
+    unitPrice: (p) => p.bedrock.perThousandInputTokens / 1_000,
+    quoted: perThousand('input tokens'),
   },
-  'ai.output_tokens': {
-    service: 'ai',
+  'bedrock.output_tokens': {
+    service: 'bedrock',
     unit: 'output tokens',
-    description: 'tokens the model answered',
-    unitPrice: (p) => p.ai.perMillionOutputTokens / 1_000_000,
-    quoted: perMillion('output tokens'),
+    description: 'tokens the model answered, as the model counted them',
+    unitPrice: (p) => p.bedrock.perThousandOutputTokens / 1_000,
+    quoted: perThousand('output tokens'),
+  },
+  'metering.counter_writes': {
+    service: 'dynamodb',
+    unit: 'counter writes',
+    description:
+      'metering’s own overhead: usage counter ADDs (each an item of a transaction, 2 write units), written a ' +
+      'few a minute per container and per batch of events',
+    unitPrice: (p) => (2 * p.dynamodb.perMillionWriteUnits) / 1_000_000,
+    quoted: perMillion('counter writes'),
   },
 } as const satisfies Record<string, MeterDefinition>;
 

@@ -65,7 +65,20 @@ export interface PriceTable {
     readonly perGbMonth: number;
     readonly perThousandPuts: number;
     readonly perThousandGets: number;
+    /**
+     * How many months a byte written is billed as stored (`s3.bytes_written` is priced as bytes × this × the
+     * GB-month price). Metering counts bytes when they are written, not what the bucket holds each day, so the
+     * storage a write commits to is charged to the day of the write. Default 3: the mail bucket's raw inbound
+     * MIME expires after 90 days (lib/inbound-mail.ts), and it is most of what is written (attachments travel
+     * in it base64-encoded). Attachments are kept longer (no expiry): their storage past these months is not
+     * in the report; a deployment that wants it charged raises this.
+     */
+    readonly monthsStoredPerWrite: number;
   };
+  /**
+   * CloudWatch Logs ingestion (standard log class), per GB of log events: each event's UTF-8 message plus 26
+   * bytes, as CloudWatch sizes them. Storage of the logs (one month of retention) is not metered.
+   */
   readonly logs: { readonly perGbIngested: number; readonly freeTier: { readonly gbIngested: number } };
   readonly secretsManager: { readonly perSecretMonth: number };
   /** Standard-resolution metric alarms. */
@@ -78,14 +91,20 @@ export interface PriceTable {
   /** Customer managed keys. Deskless uses none: SQS- and S3-managed encryption, DynamoDB's AWS managed key. */
   readonly kms: { readonly perKeyMonth: number };
   /**
-   * The Bedrock model triage may call (`deskless:bedrockModelId`): on-demand prices per token, and per call for
-   * models priced that way. No model, no price: 0 until a deployment says which model it pays for.
+   * The Amazon Bedrock model triage calls (`deskless:bedrockModelId`), on-demand, quoted per 1,000 tokens as
+   * the Bedrock pricing page quotes them. The metered tokens (`bedrock.input_tokens`, `bedrock.output_tokens`)
+   * of whatever model triage uses are priced with these: a deployment on another model overrides them
+   * (`{"bedrock": {"modelId": …, "perThousandInputTokens": …, "perThousandOutputTokens": …, "source": …}}`).
    */
-  readonly ai: {
-    readonly modelId: string | null;
+  readonly bedrock: {
+    /** The model these prices are of. */
+    readonly modelId: string;
+    readonly perThousandInputTokens: number;
+    readonly perThousandOutputTokens: number;
+    /** A price per request, for a model priced that way (0 for token-priced models). */
     readonly perCall: number;
-    readonly perMillionInputTokens: number;
-    readonly perMillionOutputTokens: number;
+    /** Where the prices come from, dated. */
+    readonly source: string;
   };
 }
 
@@ -99,8 +118,10 @@ function deepFreeze<T>(value: T): T {
 
 /**
  * us-east-1 list prices in force on 2025-06-01, as the AWS pricing pages of Lambda, API Gateway, DynamoDB
- * (after the 2024-11-01 on-demand cut), SQS, SNS, EventBridge, SES, S3, CloudWatch, Secrets Manager and KMS
- * published them.
+ * (after the 2024-11-01 on-demand cut), SQS, SNS, EventBridge, SES, S3, CloudWatch, Secrets Manager, KMS and
+ * Amazon Bedrock published them. Bedrock is priced as Amazon Nova Micro by default (the smallest, cheapest
+ * text model able to answer triage's JSON): a deployment whose `deskless:bedrockModelId` is another model
+ * overrides `bedrock` (BEDROCK_MODEL_PRICES has the list prices of the models the README names).
  */
 export const PRICE_TABLE: PriceTable = deepFreeze({
   version: '2025-06-us-east-1',
@@ -131,24 +152,36 @@ export const PRICE_TABLE: PriceTable = deepFreeze({
     inboundChunkBytes: 256 * 1024,
     outboundPerMail: 0.1 / 1000,
   },
-  s3: { perGbMonth: 0.023, perThousandPuts: 0.005, perThousandGets: 0.0004 },
+  s3: { perGbMonth: 0.023, perThousandPuts: 0.005, perThousandGets: 0.0004, monthsStoredPerWrite: 3 },
   logs: { perGbIngested: 0.5, freeTier: { gbIngested: 5 } },
   secretsManager: { perSecretMonth: 0.4 },
   cloudWatch: { perAlarmMonth: 0.1, perDashboardMonth: 3, freeTier: { alarms: 10 } },
   kms: { perKeyMonth: 1.0 },
-  ai: { modelId: null, perCall: 0, perMillionInputTokens: 0, perMillionOutputTokens: 0 },
+  bedrock: {
+    modelId: 'amazon.nova-micro-v1:0',
+    perThousandInputTokens: 0.000035,
+    perThousandOutputTokens: 0.00014,
+    perCall: 0,
+    source: 'Amazon Bedrock pricing page, Amazon Nova Micro on-demand, us-east-1, list prices of 2025-06-01',
+  },
 });
 
 /**
- * On-demand prices of the Bedrock models the README names for triage, us-east-1, same date as PRICE_TABLE.
- * A convenience for `npm run cost -- --bedrock-model <id>`; any other model is priced through overrides.
+ * On-demand prices per 1,000 tokens of the Bedrock models the README names for triage, us-east-1, list prices
+ * of 2025-06-01 (the Bedrock pricing page). A convenience for `npm run cost -- --bedrock-model <id>` and for
+ * overriding `bedrock`; any other model is priced through overrides.
  */
 export const BEDROCK_MODEL_PRICES: Readonly<
-  Record<string, { readonly perMillionInputTokens: number; readonly perMillionOutputTokens: number }>
+  Record<string, { readonly perThousandInputTokens: number; readonly perThousandOutputTokens: number }>
 > = deepFreeze({
-  'anthropic.claude-3-haiku-20240307-v1:0': { perMillionInputTokens: 0.25, perMillionOutputTokens: 1.25 },
-  'amazon.nova-lite-v1:0': { perMillionInputTokens: 0.06, perMillionOutputTokens: 0.24 },
-  'us.amazon.nova-lite-v1:0': { perMillionInputTokens: 0.06, perMillionOutputTokens: 0.24 },
+  'amazon.nova-micro-v1:0': { perThousandInputTokens: 0.000035, perThousandOutputTokens: 0.00014 },
+  'us.amazon.nova-micro-v1:0': { perThousandInputTokens: 0.000035, perThousandOutputTokens: 0.00014 },
+  'amazon.nova-lite-v1:0': { perThousandInputTokens: 0.00006, perThousandOutputTokens: 0.00024 },
+  'us.amazon.nova-lite-v1:0': { perThousandInputTokens: 0.00006, perThousandOutputTokens: 0.00024 },
+  'anthropic.claude-3-haiku-20240307-v1:0': {
+    perThousandInputTokens: 0.00025,
+    perThousandOutputTokens: 0.00125,
+  },
 });
 
 type DeepPartial<T> = { readonly [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
@@ -166,11 +199,6 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 
 /** What is wrong with an overriding value, or null when it may replace `base`. */
 function leafProblem(path: string, base: unknown, value: unknown): string | null {
-  if (path === 'ai.modelId') {
-    return value === null || (typeof value === 'string' && value.trim() !== '')
-      ? null
-      : 'must be a model id or null';
-  }
   if (typeof base === 'number') {
     if (typeof value !== 'number' || !Number.isFinite(value)) return 'must be a finite number';
     if (value < 0) return 'must not be negative';
@@ -226,7 +254,8 @@ function changedPrices(base: Record<string, unknown>, next: Record<string, unkno
     const path = prefix ? `${prefix}.${key}` : key;
     const [a, b] = [base[key], next[key]];
     if (isRecord(a) && isRecord(b)) return changedPrices(a, b, path);
-    return a === b || path === 'version' || path === 'date' ? [] : [path];
+    // Names and notes are not prices: changing only them keeps the version.
+    return a === b || path === 'version' || path === 'date' || path === 'bedrock.source' ? [] : [path];
   });
 }
 

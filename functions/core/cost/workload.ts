@@ -114,10 +114,19 @@ const COLD_START_SHARE = 0.01;
 const BEDROCK_LATENCY_MS = 1_000;
 
 /**
- * Log bytes ingested per invocation (assumed): Lambda's START/END/REPORT lines (~350 bytes) and one
- * structured Powertools line per invocation.
+ * Log bytes ingested per invocation, as metering counts them (adapters/metering/logs.ts): Lambda's
+ * START/END/REPORT lines (368 bytes with CloudWatch's 26 bytes per event, estimated from their format) and the
+ * structured Powertools lines of the handler, each plus 26 (measured on the local runtime: see
+ * LOGGED_BYTES_PER_INVOCATION).
  */
-const LOG_BYTES_PER_INVOCATION = 1_024;
+const PLATFORM_LOG_BYTES_PER_INVOCATION = 368;
+/**
+ * What the handlers' logger writes per invocation, 26 bytes per line included (measured: the end-to-end cost
+ * test's workload on the local runtime, 7 tickets, logged 179,420 bytes over 261 metered invocations, 687 each,
+ * less the 368 of Lambda's lines = 319; mostly one `…: done` line per queue message, none per API request).
+ */
+const LOGGED_BYTES_PER_INVOCATION = 320;
+const LOG_BYTES_PER_INVOCATION = PLATFORM_LOG_BYTES_PER_INVOCATION + LOGGED_BYTES_PER_INVOCATION;
 
 /**
  * The authorizer's answer is cached per key for `authorizerCacheSeconds` (60 s, topology.ts); an agent's
@@ -229,10 +238,46 @@ const EMAIL_OUT_SEND = {
 };
 
 /**
- * metering: one counter ADD per counter an event moves (events.published for every event, plus a business
- * counter for some): ~1.5 small writes an event (assumed).
+ * The metering worker also writes the reporting counters of each event (core/reporting: per tenant, group,
+ * channel and agent): ~1.5 small writes an event (assumed, not measured).
  */
-const METERING_WRU_PER_EVENT = 1.5;
+const REPORTING_WRU_PER_EVENT = 1.5;
+/**
+ * Its usage counters (core/metering.ts): a ticket created, a mail sent and a ticket solved each move one, and
+ * each write of counters also adds metering's own overhead counter: 2 counter writes per such event, with
+ * batches of one event (from the code: usage-store.ts).
+ */
+const USAGE_COUNTER_WRITES_PER_COUNTED_EVENT = 2;
+
+/**
+ * Measured usage (capacity, Lambda time, logs, S3, Bedrock) is kept per container and flushed at most once a
+ * minute (adapters/metering/buffer.ts): one counter write per counter the function records for the tenant
+ * (from the code), plus metering's own overhead counter. Every metered function records its invocations,
+ * GB-seconds, log bytes and the overhead (4); then what it uses besides.
+ */
+const FLUSH_COUNTERS_COMMON = 4;
+const FLUSH_COUNTERS_EXTRA: Readonly<Record<string, number>> = {
+  /** api.requests, dynamodb.rru, dynamodb.wru */
+  api: 3,
+  /** dynamodb.rru (the key lookup) */
+  authorizer: 1,
+  /** events.published */
+  dispatcher: 1,
+  /** sqs.requests, dynamodb.rru/wru, ses.mails_in, ses.chunks_in, s3.gets, s3.puts, s3.bytes_written */
+  emailIn: 8,
+  /** sqs.requests, dynamodb.rru/wru */
+  emailOut: 3,
+  /** sqs.requests, dynamodb.rru/wru, triage.builtin_calls (Bedrock: bedrock.calls and tokens, 2 more) */
+  triage: 4,
+  metering: 3,
+  routing: 3,
+  timer: 3,
+  /** scheduler.invocations, dynamodb.rru */
+  sweeper: 2,
+};
+const FLUSH_COUNTERS_BEDROCK = 2;
+/** A function this model has no figures for. */
+const FLUSH_COUNTERS_UNKNOWN_EXTRA = 3;
 /** A consumer this model has no figures for: one read and one small write per event (assumed). */
 const UNKNOWN_CONSUMER = { rru: CONSISTENT_GET, wru: SMALL_ITEM_WRITE };
 
@@ -306,6 +351,9 @@ class Tally {
   >;
   events = 0;
   emailComments = 0;
+  /** Invocations and billed milliseconds per function: what the metering flushes follow. */
+  readonly invocations: Record<string, number> = {};
+  readonly busyMs: Record<string, number> = {};
 
   add(meter: Meter, quantity: number): void {
     this.usage[meter] += quantity;
@@ -337,6 +385,8 @@ interface Work {
   readonly emits?: readonly Published[];
   readonly mailsOut?: number;
   readonly classifies?: boolean;
+  /** Usage counter writes of the metering worker. */
+  readonly counterWrites?: number;
 }
 
 const nothing: Work = { rru: 0, wru: 0, skip: true };
@@ -344,6 +394,8 @@ const nothing: Work = { rru: 0, wru: 0, skip: true };
 /** Whether an event's detail matches a bus rule's detail pattern (exact values, nested), as EventBridge does. */
 function matchesPattern(pattern: EventPattern, detail: Readonly<Record<string, unknown>>): boolean {
   return Object.entries(pattern).every(([field, expected]) => {
+    // `$or`: one of the patterns must match (EventBridge's own `$or`).
+    if (field === '$or') return (expected as readonly EventPattern[]).some((p) => matchesPattern(p, detail));
     const actual = detail[field];
     if (Array.isArray(expected)) return expected.includes(actual as string | number | boolean);
     return (
@@ -356,12 +408,25 @@ function matchesPattern(pattern: EventPattern, detail: Readonly<Record<string, u
 
 /** The queues a bus rule delivers this event to (topology.ts `events` and `detail`). */
 function subscribers(event: Published): QueueDefinition[] {
-  const detail = { ticket: { channel: event.channel }, data: { public: event.public } };
+  const detail = {
+    ticket: { channel: event.channel },
+    data: { public: event.public, to: event.to },
+    actor: { type: event.actor },
+  };
   return queues.filter(
     (queue) =>
       queue.events?.includes(event.type) === true &&
       queue.consumer !== undefined &&
       (queue.detail === undefined || matchesPattern(queue.detail, detail)),
+  );
+}
+
+/** Whether the metering worker moves a usage counter for this event (core/metering.ts `usageOf`). */
+function movesUsageCounter(event: Published): boolean {
+  return (
+    event.type === 'ticket.created' ||
+    event.type === 'email.sent' ||
+    (event.type === 'ticket.status_changed' && event.to === 'solved')
   );
 }
 
@@ -570,10 +635,11 @@ class WorkloadModel {
         t.add('dynamodb.wru', count * work.wru);
         if (work.mailsOut) t.add('ses.mails_out', count * work.mailsOut);
         if (work.classifies && this.workload.aiTriage) {
-          t.add('ai.calls', count);
-          t.add('ai.input_tokens', count * AI_INPUT_TOKENS_PER_CALL);
-          t.add('ai.output_tokens', count * AI_OUTPUT_TOKENS_PER_CALL);
+          t.add('bedrock.calls', count);
+          t.add('bedrock.input_tokens', count * AI_INPUT_TOKENS_PER_CALL);
+          t.add('bedrock.output_tokens', count * AI_OUTPUT_TOKENS_PER_CALL);
         }
+        if (work.counterWrites) t.add('metering.counter_writes', count * work.counterWrites);
         if (work.emits) this.write(t, count, work.emits);
       }
     }
@@ -589,7 +655,12 @@ class WorkloadModel {
       case 'emailOut':
         return this.emailOut(event);
       case 'metering':
-        return { rru: 0, wru: METERING_WRU_PER_EVENT, skip: false };
+        return {
+          rru: 0,
+          wru: REPORTING_WRU_PER_EVENT,
+          skip: false,
+          counterWrites: movesUsageCounter(event) ? USAGE_COUNTER_WRITES_PER_COUNTED_EVENT : 0,
+        };
       default:
         return { ...UNKNOWN_CONSUMER, skip: false };
     }
@@ -640,7 +711,9 @@ class WorkloadModel {
       event.type === 'comment.added' &&
       ((event.actor === 'agent' && event.public === true) ||
         (event.firstComment === true && this.workload.acknowledgements));
-    if (!sends) return { rru: EMAIL_OUT_READ_RRU, wru: 0, skip: true };
+    // A solved email ticket gets the satisfaction survey mail (the tenant setting is on by default).
+    const survey = event.type === 'ticket.status_changed' && event.to === 'solved';
+    if (!sends && !survey) return { rru: EMAIL_OUT_READ_RRU, wru: 0, skip: true };
     return {
       ...EMAIL_OUT_SEND,
       skip: false,
@@ -662,8 +735,9 @@ class WorkloadModel {
     if (count === 0) return;
     const initMs = INIT_MS[fn] ?? SDK_FLOOR_INIT_MS;
     t.add('lambda.requests', count);
+    t.invocations[fn] = (t.invocations[fn] ?? 0) + count;
     this.invokeExtra(t, fn, count, ms + COLD_START_SHARE * initMs);
-    t.add('logs.gb_ingested', (count * LOG_BYTES_PER_INVOCATION) / GB);
+    t.add('logs.bytes', count * LOG_BYTES_PER_INVOCATION);
   }
 
   /** Billed time of `fn` without a new invocation (a sweep that also claims due timers runs longer). */
@@ -672,6 +746,7 @@ class WorkloadModel {
     if (!definition)
       throw new Error(`the cost model names function "${fn}", which topology.ts does not define`);
     t.add('lambda.gb_seconds', count * (definition.memoryMb / 1024) * (ms / 1000));
+    t.busyMs[fn] = (t.busyMs[fn] ?? 0) + count * ms;
   }
 
   /** Storage held for this ticket over the history kept (its share of the table, the bucket and the backups). */
@@ -689,11 +764,11 @@ class WorkloadModel {
     const rawMimeBytes =
       (w.emailsPerTicket * MAIL_KB + byEmail * w.attachmentsKbPerTicket * BASE64_OVERHEAD) * KB;
     const attachmentBytes = byEmail * w.attachmentsKbPerTicket * KB;
-    t.add(
-      's3.gb_month',
-      (rawMimeBytes * Math.min(RAW_MIME_MONTHS, w.monthsOfHistory) + attachmentBytes * w.monthsOfHistory) /
-        GB,
-    );
+    // Written bytes are priced as stored RAW_MIME_MONTHS (the price table's s3.monthsStoredPerWrite): in a
+    // steady month that is what the bucket holds of the raw MIME. Attachments are kept for the whole history:
+    // the months beyond are storage no write pays for.
+    t.add('s3.bytes_written', rawMimeBytes + attachmentBytes);
+    t.add('s3.gb_month', (attachmentBytes * Math.max(0, w.monthsOfHistory - RAW_MIME_MONTHS)) / GB);
   }
 }
 
@@ -733,31 +808,79 @@ export function workloadOf(input: Partial<Workload> & { readonly ticketsPerMonth
   return workload;
 }
 
-/** The part of a period's usage that does not depend on tickets (the sweeper, idle queue polling). */
-export function baselineUsage(days = DEFAULT_WORKLOAD.days): Usage {
-  return new WorkloadModel(workloadOf({ ticketsPerMonth: 0, days })).baseline().usage;
+/**
+ * Counter writes of the measured-usage flushes: each function flushes at most once a minute per container, at
+ * the end of an invocation, so a function invoked less often than once a minute flushes after every
+ * invocation, and a busy one once a minute per container (containers: its average concurrency, rounded up;
+ * bursts that spread work over more containers are not modelled). Not linear in tickets: bounded by the clock.
+ */
+function flushCounterWrites(
+  invocations: Readonly<Record<string, number>>,
+  busyMs: Readonly<Record<string, number>>,
+  workload: Workload,
+): number {
+  const minutes = workload.days * MINUTES_PER_DAY;
+  let writes = 0;
+  for (const [fn, count] of Object.entries(invocations)) {
+    if (!(count > 0)) continue;
+    const containers = Math.max(1, Math.ceil((busyMs[fn] ?? 0) / (minutes * 60_000)));
+    const flushes = Math.min(count, minutes * containers);
+    const counters =
+      FLUSH_COUNTERS_COMMON +
+      (FLUSH_COUNTERS_EXTRA[fn] ?? FLUSH_COUNTERS_UNKNOWN_EXTRA) +
+      (fn === 'triage' && workload.aiTriage ? FLUSH_COUNTERS_BEDROCK : 0);
+    writes += flushes * counters;
+  }
+  return writes;
 }
 
-/** What one ticket of this workload uses, on average. */
+/** The usage of a period: the baseline plus `tickets` × one ticket's, and the flushes that work causes. */
+function periodUsage(workload: Workload): Usage {
+  const model = new WorkloadModel(workload);
+  const tickets = (workload.ticketsPerMonth * workload.days) / DEFAULT_WORKLOAD.days;
+  const base = model.baseline();
+  const one = model.perTicket();
+  const at = (of: Record<string, number>, per: Record<string, number>) =>
+    Object.fromEntries(
+      [...new Set([...Object.keys(of), ...Object.keys(per)])].map((fn) => [
+        fn,
+        (of[fn] ?? 0) + tickets * (per[fn] ?? 0),
+      ]),
+    );
+  const flushes = flushCounterWrites(
+    at(base.invocations, one.invocations),
+    at(base.busyMs, one.busyMs),
+    workload,
+  );
+  const usage: Usage = {};
+  for (const meter of METER_NAMES) {
+    const quantity =
+      base.usage[meter] + tickets * one.usage[meter] + (meter === 'metering.counter_writes' ? flushes : 0);
+    if (quantity > 0) usage[meter] = quantity;
+  }
+  return usage;
+}
+
+/** The part of a period's usage that does not depend on tickets (the sweeper, idle queue polling). */
+export function baselineUsage(days = DEFAULT_WORKLOAD.days): Usage {
+  return periodUsage(workloadOf({ ticketsPerMonth: 0, days }));
+}
+
+/**
+ * What one ticket of this workload uses, on average, at the margin: the measured-usage flushes
+ * (`metering.counter_writes`), bounded by the clock rather than by tickets, are left out (see
+ * usageForWorkload).
+ */
 export function usagePerTicket(input: Partial<Workload> & { readonly ticketsPerMonth?: number }): Usage {
   return new WorkloadModel(workloadOf({ ticketsPerMonth: 0, ...input })).perTicket().usage;
 }
 
 /**
  * The usage per meter a period of this workload produces: the baseline plus `ticketsPerMonth` (scaled to
- * `days` out of 30) times one ticket's usage. Affine in tickets by construction: the baseline is the only part
- * that does not grow with them.
+ * `days` out of 30) times one ticket's usage. Affine in tickets by construction, but for one meter: the
+ * counter writes of the measured-usage flushes (`metering.counter_writes`), at most one flush a minute per
+ * function container, grow with tickets only until every function runs every minute.
  */
 export function usageForWorkload(input: Partial<Workload> & { readonly ticketsPerMonth: number }): Usage {
-  const workload = workloadOf(input);
-  const model = new WorkloadModel(workload);
-  const tickets = (workload.ticketsPerMonth * workload.days) / DEFAULT_WORKLOAD.days;
-  const base = model.baseline().usage;
-  const one = model.perTicket().usage;
-  const usage: Usage = {};
-  for (const meter of METER_NAMES) {
-    const quantity = base[meter] + tickets * one[meter];
-    if (quantity > 0) usage[meter] = quantity;
-  }
-  return usage;
+  return periodUsage(workloadOf(input));
 }

@@ -48,6 +48,28 @@ function render(template: string, ticket: Ticket): string {
     .replaceAll('{{requester.name}}', ticket.requester.name ?? 'there');
 }
 
+/**
+ * What every mail on a ticket's conversation shares: sent from its mailbox with the signed reply address, a
+ * Message-ID derived from the event it is sent for (a redelivered event sends the same one), and the thread's
+ * In-Reply-To and References.
+ */
+export function conversationEnvelope(
+  ticket: Ticket,
+  mailbox: string,
+  event: TimelineEvent,
+  threadIds: readonly string[],
+  signer: ReplySigner,
+) {
+  const domain = mailbox.split('@')[1]!;
+  return {
+    from: mailbox,
+    replyTo: replyAddress(signer, ticket.tenantId, mailbox, ticket.number),
+    messageId: `${event.id.toLowerCase()}.${ticket.number}@${domain}`,
+    inReplyTo: threadIds.at(-1) ?? null,
+    references: threadIds.slice(-20),
+  };
+}
+
 export interface OutboundContext {
   readonly event: TimelineEvent;
   readonly ticket: Ticket;
@@ -69,14 +91,7 @@ export function planOutbound(context: OutboundContext): OutboundDecision {
   if (!ticket.mailbox) return { skip: 'the ticket is not an email conversation' };
   if (!ticket.requester.email) return { skip: 'the requester has no email address' };
   if (ticket.spam) return { skip: 'spam is never answered' };
-  const domain = ticket.mailbox.split('@')[1]!;
-  const common = {
-    from: ticket.mailbox,
-    replyTo: replyAddress(signer, ticket.tenantId, ticket.mailbox, ticket.number),
-    messageId: `${event.id.toLowerCase()}.${ticket.number}@${domain}`,
-    inReplyTo: threadIds.at(-1) ?? null,
-    references: threadIds.slice(-20),
-  };
+  const common = conversationEnvelope(ticket, ticket.mailbox, event, threadIds, signer);
 
   if (event.actor.type === 'customer') {
     // The comment written with the ticket (version 1) is the one that opened it.

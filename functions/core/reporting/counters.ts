@@ -30,6 +30,8 @@ export const resolutionBucket = (index: number) => `res.${index}`;
 export const slaMet = (metric: string) => `sla.${metric}.met`;
 export const slaBreached = (metric: string) => `sla.${metric}.breached`;
 export const escalationCounter = (reason: string) => `esc.${reason}`;
+/** Customer effort answers, one counter per effort value (1–7): responses, average and easy share follow. */
+export const effortCounter = (effort: number) => `ces.${effort}`;
 
 /** A report's filter; group and channel combine, an agent stands alone. */
 export interface ReportFilter {

@@ -1,4 +1,5 @@
-import { COUNTERS } from './counters.ts';
+import { EASY_FROM, MAX_EFFORT, MIN_EFFORT } from '../surveys.ts';
+import { COUNTERS, effortCounter } from './counters.ts';
 import { BUCKET_COUNT, percentile } from './histogram.ts';
 
 /** Counters per day (`YYYY-MM-DD` → counter → count) of one dimension, as the report store reads them. */
@@ -31,6 +32,12 @@ export interface MetricsReport {
   };
   readonly resolutionRate: number | null;
   readonly csat: { readonly responses: number; readonly score: number | null };
+  /** Customer effort score: answers to the effort question (1–7), their mean, the share of 5–7. */
+  readonly ces: {
+    readonly responses: number;
+    readonly average: number | null;
+    readonly easyShare: number | null;
+  };
   readonly firstReply: TimeMetric;
   readonly resolution: TimeMetric;
   readonly slaCompliance: Readonly<Record<string, SlaCompliance>>;
@@ -39,6 +46,19 @@ export interface MetricsReport {
 
 const ratio = (part: number, whole: number, digits = 3) =>
   whole === 0 ? null : Math.round((part / whole) * 10 ** digits) / 10 ** digits;
+
+function cesOf(total: (counter: string) => number): MetricsReport['ces'] {
+  let responses = 0;
+  let sum = 0;
+  let easy = 0;
+  for (let effort = MIN_EFFORT; effort <= MAX_EFFORT; effort++) {
+    const n = total(effortCounter(effort));
+    responses += n;
+    sum += n * effort;
+    if (effort >= EASY_FROM) easy += n;
+  }
+  return { responses, average: ratio(sum, responses, 2), easyShare: ratio(easy, responses) };
+}
 
 function timeMetric(totals: ReadonlyMap<string, number>, prefix: 'frt' | 'res'): TimeMetric {
   const counts = Array.from({ length: BUCKET_COUNT }, (_, i) => totals.get(`${prefix}.${i}`) ?? 0);
@@ -81,6 +101,7 @@ export function metricsReport(from: string, to: string, byDay: CountersByDay): M
     volume: { created, solved, reopened, backlog: created + reopened - solved },
     resolutionRate: ratio(solved, created),
     csat: { responses, score: ratio(total(COUNTERS.csatSatisfied) * 100, responses, 1) },
+    ces: cesOf(total),
     firstReply: timeMetric(totals, 'frt'),
     resolution: timeMetric(totals, 'res'),
     slaCompliance: Object.fromEntries(

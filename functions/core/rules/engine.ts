@@ -94,6 +94,8 @@ interface Firing {
   readonly skipped: SkippedAction[];
   /** The ticket after the rule's actions. */
   readonly ticket: Ticket;
+  /** A `notify_webhook` action went: the rule fired even when it changed nothing on the ticket. */
+  readonly notified: boolean;
 }
 
 const errorReason = (error: unknown): string => {
@@ -116,6 +118,7 @@ function applyActions(
   const applied: FieldAction[] = [];
   const skipped: SkippedAction[] = [];
   let current = ticket;
+  let notified = false;
   const take = (action: FieldAction, change: Change) => {
     if (change.events.length === 0) return;
     steps.push(withReason(change, reason));
@@ -128,7 +131,10 @@ function applyActions(
       continue;
     }
     // Messages belong to the update that started a chain of rule updates, not to each link of it.
-    if ((action.field === 'internal_note' || action.field === 'macro') && options.messages === false)
+    if (
+      (action.field === 'internal_note' || action.field === 'macro' || action.field === 'notify_webhook') &&
+      options.messages === false
+    )
       continue;
     try {
       switch (action.field) {
@@ -164,10 +170,10 @@ function applyActions(
           break;
         }
         case 'notify_webhook':
-          skipped.push({
-            field: action.field,
-            reason: 'webhook notifications arrive with outbound webhooks',
-          });
+          // Nothing changes on the ticket: the rule_fired event names the subscription, and the webhook
+          // fan-out sends it a rule.notification from that event (once, however often it is redelivered).
+          applied.push({ field: action.field, value: action.value });
+          notified = true;
           break;
         default: {
           const change = applyPatch(
@@ -190,7 +196,7 @@ function applyActions(
       skipped.push({ field: action.field, reason: errorReason(error) });
     }
   }
-  return { steps, applied, skipped, ticket: current };
+  return { steps, applied, skipped, ticket: current, notified };
 }
 
 /** An id source that hands out one id reserved earlier, so an event can sort before the ones made after it. */
@@ -205,8 +211,9 @@ function scratchIds(): IdSource {
 /**
  * Runs the tenant's rules on a ticket: ONE pass, top to bottom; each active rule whose conditions hold on the
  * ticket as the rules before it left it applies its actions (so later rules see them). A rule whose actions
- * change nothing has not fired and leaves no trace. Each firing is recorded as `rule_fired` (what it changed
- * and what it skipped, with why) before the changes it made; every field change carries the rule as reason.
+ * change nothing (and notify no webhook) has not fired and leaves no trace. Each firing is recorded as
+ * `rule_fired` (what it changed, the webhook subscriptions it notifies, and what it skipped, with why) before the
+ * changes it made; every field change carries the rule as reason.
  *
  * Rules run again on the updates they cause, so two rules that undo each other would loop: the ticket's fire
  * budget (RULE_FIRE_BUDGET firings per RULE_BUDGET_WINDOW_MS) stops them, recording one `rules_halted` per
@@ -233,7 +240,7 @@ export function runRules(input: RunRulesInput): RunRulesResult {
     if (!evaluate(rule.conditions, targetOf(current, comment))) continue;
     const firedId = ids.next();
     const firing = applyActions(current, rule, { now, ids, applyMacro, messages });
-    if (firing.steps.length === 0) continue;
+    if (firing.steps.length === 0 && !firing.notified) continue;
     if (budget.firings >= RULE_FIRE_BUDGET) {
       // The loop: the rules that fired in this pass, and those that would fire from here on.
       const names = [
@@ -352,6 +359,10 @@ export function dryRun(
     for (const action of firing.applied) {
       if (action.field === 'macro') changes.push({ field: 'macro', from: null, to: action.value });
     }
+  }
+  for (const action of firing.applied) {
+    if (action.field === 'notify_webhook')
+      changes.push({ field: 'notify_webhook', from: null, to: action.value });
   }
   return { matched, conditions, changes, skipped: firing.skipped };
 }

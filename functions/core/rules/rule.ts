@@ -52,6 +52,7 @@ export const RULE_ACTIONS = ['internal_note', 'macro', 'notify_webhook'] as cons
 export type RuleActionName = (typeof RULE_ACTIONS)[number];
 
 const MACRO_ID = /^[A-Za-z0-9_-]{1,100}$/;
+const SUBSCRIPTION_ID = /^[A-Za-z0-9_-]{1,100}$/;
 const CUSTOM_PREFIX = 'customFields.';
 
 /** The order rules run in: by position, ties by id (stable, whatever order they were read in). */
@@ -75,7 +76,9 @@ export function ruleActionError(action: FieldAction, checkCustomFields = true): 
     case 'macro':
       return typeof value === 'string' && MACRO_ID.test(value) ? null : 'must be a macro id';
     case 'notify_webhook':
-      return 'webhook notifications arrive with outbound webhooks';
+      return typeof value === 'string' && SUBSCRIPTION_ID.test(value)
+        ? null
+        : 'must be a webhook subscription id (POST /v1/subscriptions makes one)';
   }
   if (!checkCustomFields && field.startsWith(CUSTOM_PREFIX)) return null;
   return undefined;
@@ -134,6 +137,15 @@ export function validateRuleInput(
     );
   }
   return errors;
+}
+
+/** The webhook subscription ids a rule's `notify_webhook` actions name (to check that they exist). */
+export function subscriptionIdsOf(actions: readonly FieldAction[]): { index: number; id: string }[] {
+  return actions.flatMap((action, index) =>
+    action.field === 'notify_webhook' && typeof action.value === 'string'
+      ? [{ index, id: action.value }]
+      : [],
+  );
 }
 
 /** The macro ids a rule's actions name (to check that they exist). */

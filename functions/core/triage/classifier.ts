@@ -9,6 +9,8 @@ export interface TriageInput {
   readonly subject: string;
   readonly body: string;
   readonly channel?: string;
+  /** Whose ticket it is: not read to classify, only to meter a paid classifier's usage for that tenant. */
+  readonly tenantId?: string;
 }
 
 /** Confidence in each field, from 0 (a guess) to 1 (certain). */

@@ -138,8 +138,10 @@ function tenantFor(reader: CostReportReader, requested: string | undefined): str
 
 /**
  * A tenant's pay-per-use cost over a range of days. Every meter the counters hold is priced, whatever measures
- * it (events, DynamoDB capacity, Lambda time…); other counters (tickets solved, metering overhead) are not
- * money and are left out, except `tickets.created`, which the cost per ticket divides by.
+ * it (events, DynamoDB capacity, Lambda time and logs, S3 writes, Bedrock tokens…), metering's own counter
+ * writes included, as their own line (`metering.counter_writes`); other counters (tickets solved,
+ * classifications by the built-in classifier) are not money and are left out, except `tickets.created`, which
+ * the cost per ticket divides by.
  */
 export function makeCostReport(deps: {
   readonly usage: UsageStore;

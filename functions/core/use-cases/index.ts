@@ -1,31 +1,45 @@
+import type { ConversationStore } from '../chat/ports.ts';
 import type { PriceTable } from '../cost/price-table.ts';
 import type { Ticket } from '../model.ts';
 import type {
   AgentStore,
   ApiKeyStore,
+  BlobStore,
+  ChannelCrypto,
+  ChannelStore,
   Clock,
   CustomerStore,
   CustomFieldStore,
   EmailSettingsStore,
+  ExportStore,
   GroupStore,
   IdempotencyStore,
   Ids,
   LifecycleSettingsStore,
   MacroStore,
   MailboxStore,
+  MessageStore,
+  RemoteFiles,
   ReportStore,
   RoutingStore,
   RuleStore,
   ScheduleStore,
+  SecretReader,
   Secrets,
+  SenderRateLimiter,
   SlaPolicyStore,
   TenantStore,
   TicketStore,
   TokenSigner,
   TriageSettingsStore,
+  TwilioSignatures,
   UsageStore,
 } from '../ports.ts';
+import { DEFAULT_TRIAGE_KEYWORDS } from '../triage/default-keywords.ts';
 import { makeCreateApiKey, makeCreateTenant, makeListApiKeys, makeRevokeApiKey } from './access.ts';
+import { makeReceiveChannelMessage } from './channel-intake.ts';
+import { makeChannelUseCases } from './channels.ts';
+import { makeChatIntake, makeConversationUseCases } from './conversations.ts';
 import { makeCostReport } from './cost-report.ts';
 import {
   makeCreateAgent,
@@ -41,6 +55,7 @@ import {
   makeUpdateAgent,
   makeUpdateGroup,
 } from './directory.ts';
+import { makeAddExternalLink } from './external-links.ts';
 import {
   makeApplyMacro,
   makeCreateMacro,
@@ -56,7 +71,8 @@ import {
   makePutEmailSettings,
   makeRemoveMailbox,
 } from './mailboxes.ts';
-import { makeGetReportMetrics } from './reports.ts';
+import { makeReceiveTwilioSms } from './receive-sms.ts';
+import { makeExportReport, makeGetReportMetrics } from './reports.ts';
 import { makeGetRoutingSettings, makePutRoutingSettings } from './routing.ts';
 import {
   makeCreateRule,
@@ -67,7 +83,8 @@ import {
   makeUpdateRule,
 } from './rules.ts';
 import { makeSlaConfigUseCases } from './sla-config.ts';
-import { makeAnswerSurvey, makeGetSurveyLink } from './surveys.ts';
+import { makeSubscriptionUseCases, type WebhookPorts } from './subscriptions.ts';
+import { makeAnswerSurvey, makeGetSurvey, makeGetSurveyLink } from './surveys.ts';
 import {
   makeAddComment,
   makeCreateTicket,
@@ -112,6 +129,27 @@ export interface Ports {
   readonly reports: ReportStore;
   /** Signs survey links. */
   readonly tokens: TokenSigner;
+  /** Report exports (the exports bucket) and their download links. */
+  readonly exports: ExportStore;
+  /** Inbound channels (webhook, SMS, chat, web form) and their threads' tickets. */
+  readonly channels: ChannelStore;
+  /** Delivery ids of channel messages (replays), beside email Message-IDs. */
+  readonly messages: MessageStore;
+  /** Token buckets (a web form's submissions per client IP). */
+  readonly rateLimiter: SenderRateLimiter;
+  /** The mail bucket: attachments linked from channel messages are kept there. */
+  readonly blobs: BlobStore;
+  /** Downloads of the files channel messages link to (SSRF-guarded). */
+  readonly remoteFiles: RemoteFiles;
+  readonly channelCrypto: ChannelCrypto;
+  /** Chat conversations (core/chat): the chat channel's messages before (and unless) they become a ticket. */
+  readonly conversations: ConversationStore;
+  /** Tenants' channel credentials by name (Twilio auth tokens), cached per container. */
+  readonly channelSecrets: SecretReader;
+  /** Checks Twilio's webhook signatures (X-Twilio-Signature). */
+  readonly twilioSignatures: TwilioSignatures;
+  /** Outbound webhooks: subscriptions, their deliveries, the delivery queue, the URL policy. */
+  readonly webhooks: WebhookPorts;
 }
 
 export function makeUseCases(ports: Ports) {
@@ -159,7 +197,26 @@ export function makeUseCases(ports: Ports) {
     getReportMetrics: makeGetReportMetrics(ports),
     getSurveyLink: makeGetSurveyLink(ports),
     answerSurvey: makeAnswerSurvey(ports),
+    getSurvey: makeGetSurvey(ports),
+    exportReport: makeExportReport(ports),
+    // Chat channels' messages reach their conversations through the chat intake.
+    ...makeChannelUseCases({ ...ports, chat: chatUseCases(ports).chatIntake }),
+    addExternalLink: makeAddExternalLink(ports),
+    ...chatUseCases(ports),
+    receiveTwilioSms: makeReceiveTwilioSms({ ...ports, receive: makeReceiveChannelMessage(ports) }),
+    ...makeSubscriptionUseCases(ports),
   };
+}
+
+/** Chat conversations: the chat channel's intake (the ChatIntake port) and the agent API. */
+function chatUseCases(ports: Ports) {
+  const deps = {
+    ...ports,
+    // The light triage of chat messages matches the tenant's intent keywords (the defaults until it saved some).
+    triageKeywords: async (tenantId: string) =>
+      (await ports.triageSettings.get(tenantId))?.keywords ?? DEFAULT_TRIAGE_KEYWORDS,
+  };
+  return { chatIntake: makeChatIntake(deps), ...makeConversationUseCases(deps) };
 }
 
 /** Automation rules; a rule's `macro` action must name one of the tenant's macros. */
@@ -167,6 +224,9 @@ function ruleUseCases(ports: Ports) {
   const deps = {
     ...ports,
     macroExists: async (tenantId: string, id: string) => (await ports.macros.get(tenantId, id)) !== null,
+    // A rule's `notify_webhook` action must name one of the tenant's webhook subscriptions.
+    subscriptionExists: async (tenantId: string, id: string) =>
+      (await ports.webhooks.subscriptions.get(tenantId, id)) !== null,
   };
   return {
     createRule: makeCreateRule(deps),

@@ -1,4 +1,6 @@
 import type { AgentEvent } from '../agent-events.ts';
+import type { ConversationEvent } from '../chat/conversation.ts';
+import { toConversationDomainEvent } from '../chat/events.ts';
 import { type PublishedEvent, toAgentDomainEvent, toDomainEvent } from '../domain-events.ts';
 import type { TimelineEvent } from '../model.ts';
 
@@ -7,10 +9,12 @@ export interface EventPublisher {
   publish(events: readonly PublishedEvent[]): Promise<{ failedIds: string[] }>;
 }
 
-/** What the outbox carries: ticket timeline events and agent events. */
-export type OutboxEntry = TimelineEvent | AgentEvent;
+/** What the outbox carries: ticket timeline events, agent events and chat conversation events. */
+export type OutboxEntry = TimelineEvent | AgentEvent | ConversationEvent;
 
 const isAgentEvent = (entry: OutboxEntry): entry is AgentEvent => 'agent' in entry && 'reason' in entry;
+const isConversationEvent = (entry: OutboxEntry): entry is ConversationEvent =>
+  'conversationId' in entry && 'conversation' in entry;
 
 /**
  * The outbox's one job: every timeline event (and agent event) written to the table becomes a domain event.
@@ -23,7 +27,13 @@ export function makePublishTimelineEvents(deps: { publisher: EventPublisher }) {
   ): Promise<{ failedIds: string[] }> {
     if (entries.length === 0) return { failedIds: [] };
     return deps.publisher.publish(
-      entries.map((entry) => (isAgentEvent(entry) ? toAgentDomainEvent(entry) : toDomainEvent(entry))),
+      entries.map((entry) =>
+        isAgentEvent(entry)
+          ? toAgentDomainEvent(entry)
+          : isConversationEvent(entry)
+            ? toConversationDomainEvent(entry)
+            : toDomainEvent(entry),
+      ),
     );
   };
 }

@@ -19,6 +19,7 @@ import {
   type Rule,
   type RuleInput,
   replaceRule,
+  subscriptionIdsOf,
   validateRuleInput,
 } from '../rules/rule.ts';
 import { replaceGuarded } from './replace-guarded.ts';
@@ -34,6 +35,11 @@ export interface RuleDeps {
   readonly ids: Ids;
   /** Whether the tenant has a macro with this id (the macros module answers; a rule's `macro` action needs one). */
   readonly macroExists: (tenantId: string, id: string) => Promise<boolean>;
+  /**
+   * Whether the tenant has a webhook subscription with this id (a rule's `notify_webhook` action needs one);
+   * without it, such actions are refused.
+   */
+  readonly subscriptionExists?: ((tenantId: string, id: string) => Promise<boolean>) | undefined;
 }
 
 /** The groups, agents and macros a rule's actions name must exist when it is saved. */
@@ -68,6 +74,11 @@ async function referenceErrors(
   for (const { index, id } of macroIdsOf(actions)) {
     if (!(await deps.macroExists(tenantId, id))) {
       errors.push({ path: `actions[${index}].value`, message: `macro ${id} does not exist` });
+    }
+  }
+  for (const { index, id } of subscriptionIdsOf(actions)) {
+    if (!(await deps.subscriptionExists?.(tenantId, id))) {
+      errors.push({ path: `actions[${index}].value`, message: `webhook subscription ${id} does not exist` });
     }
   }
   return errors;

@@ -1,8 +1,30 @@
 import type { ReplySigner } from '../email/addresses.ts';
-import { planOutbound } from '../email/outbound.ts';
-import type { Actor, TimelineEvent } from '../model.ts';
-import type { Clock, EmailSettingsStore, Ids, Mailer, MessageStore, TicketStore } from '../ports.ts';
+import { type OutboundDecision, planOutbound } from '../email/outbound.ts';
+import { planSurveyMail, surveyExpiry, surveySkipReason } from '../email/survey-mail.ts';
+import type { Actor, Ticket, TimelineEvent } from '../model.ts';
+import type {
+  Clock,
+  EmailSettingsStore,
+  Ids,
+  Mailer,
+  MessageStore,
+  TicketStore,
+  TokenSigner,
+} from '../ports.ts';
+import { signSurveyToken } from '../surveys.ts';
 import { noteEvent } from '../tickets.ts';
+
+/** What the satisfaction survey of a solve needs besides the mail itself. */
+export interface SurveyMailDeps {
+  /** Whether the tenant surveys its requesters (lifecycle settings' `csatSurveys`). */
+  readonly enabled: (tenantId: string) => Promise<boolean>;
+  /** Whether the ticket was rated already (a survey is answered once per ticket). */
+  readonly answered: (tenantId: string, ticket: number) => Promise<boolean>;
+  /** Signs the survey link (the same secret the API verifies it with). */
+  readonly tokens: TokenSigner;
+  /** The HTTP API's public base URL; null when none is configured (no survey can link anywhere). */
+  readonly publicApiUrl: () => string | null;
+}
 
 export interface SendEmailDeps {
   readonly tickets: TicketStore;
@@ -12,6 +34,8 @@ export interface SendEmailDeps {
   readonly signer: ReplySigner;
   readonly clock: Clock;
   readonly ids: Ids;
+  /** Satisfaction surveys on solve; without them a solve sends nothing. */
+  readonly surveys?: SurveyMailDeps | undefined;
 }
 
 export type SendOutcome =
@@ -40,9 +64,44 @@ async function threadIds(tickets: TicketStore, event: TimelineEvent): Promise<st
 }
 
 /**
- * Sends the mail a timeline event calls for (see planOutbound), at least once and in practice once: the
- * Message-ID is derived from the event, recorded after sending, and checked before, so a redelivered event
- * does not send again. A failed send is written on the timeline and thrown, for the queue to retry.
+ * The survey mail of a solve: the cheap checks on the event and ticket first, then the tenant's setting, the
+ * answer marker, and only then the thread and the signed link. The link expires SURVEY_TTL_DAYS after the
+ * solve, so a redelivered event renders the same mail.
+ */
+async function surveyDecision(
+  deps: SendEmailDeps,
+  event: TimelineEvent,
+  ticket: Ticket,
+): Promise<OutboundDecision> {
+  const early = surveySkipReason(event, ticket);
+  if (early) return { skip: early };
+  const surveys = deps.surveys;
+  if (!surveys) return { skip: 'satisfaction surveys are not set up here' };
+  if (!(await surveys.enabled(ticket.tenantId))) {
+    return { skip: 'satisfaction surveys are off for this tenant' };
+  }
+  const base = surveys.publicApiUrl()?.replace(/\/+$/, '');
+  if (!base) return { skip: 'no public API URL to link the survey to' };
+  if (await surveys.answered(ticket.tenantId, ticket.number)) return { skip: 'the ticket was rated already' };
+  const token = await signSurveyToken(surveys.tokens, {
+    tenantId: ticket.tenantId,
+    ticket: ticket.number,
+    expiresAt: surveyExpiry(event.at),
+  });
+  return planSurveyMail({
+    event,
+    ticket,
+    threadIds: await threadIds(deps.tickets, event),
+    signer: deps.signer,
+    surveyUrl: `${base}/v1/surveys/${token}`,
+  });
+}
+
+/**
+ * Sends the mail a timeline event calls for (see planOutbound; a solve: planSurveyMail), at least once and in
+ * practice once: the Message-ID is derived from the event, recorded after sending, and checked before, so a
+ * redelivered event does not send again. A failed send is written on the timeline and thrown, for the queue
+ * to retry.
  */
 export function makeSendEmail(deps: SendEmailDeps) {
   return async function sendEmailFor(
@@ -56,13 +115,16 @@ export function makeSendEmail(deps: SendEmailDeps) {
       deps.tickets.event(tenantId, ticketNumber, eventId),
     ]);
     if (!ticket || !event) return { outcome: 'skipped', reason: 'the ticket or event does not exist' };
-    const decision = planOutbound({
-      event,
-      ticket,
-      settings: await deps.settings.get(tenantId),
-      threadIds: await threadIds(deps.tickets, event),
-      signer: deps.signer,
-    });
+    const decision =
+      event.data.type === 'status_changed'
+        ? await surveyDecision(deps, event, ticket)
+        : planOutbound({
+            event,
+            ticket,
+            settings: await deps.settings.get(tenantId),
+            threadIds: await threadIds(deps.tickets, event),
+            signer: deps.signer,
+          });
     if ('skip' in decision) return { outcome: 'skipped', reason: decision.skip };
     const mail = decision.send;
     if (await deps.messages.isRecorded(tenantId, mail.messageId)) return { outcome: 'already_sent' };

@@ -98,6 +98,7 @@ export function dueTimerMessage(timer: DueTimer, claimedAt: string): DueTimerMes
   return {
     tenantId: timer.tenantId,
     ticketNumber: timer.ticketNumber,
+    ...(timer.conversationId && { conversationId: timer.conversationId }),
     slot: timer.slot,
     effect: timer.effect,
     dueAt: timer.dueAt,

@@ -1,4 +1,5 @@
 import type { Caller } from '../caller.ts';
+import type { ConversationRef } from '../channels/channel.ts';
 import { checkCustomFields } from '../custom-fields.ts';
 import { normalizeEmail, normalizePhone } from '../customers.ts';
 import { ConcurrentModificationError, DomainError, invalid, notFound } from '../errors.ts';
@@ -27,7 +28,7 @@ import {
   type TicketFilter,
   type TicketStore,
 } from '../ports.ts';
-import { addComment, applyPatch, linkFollowUp, openTicket, type TicketPatch } from '../tickets.ts';
+import { addComment, applyPatch, openFollowUp, openTicket, type TicketPatch } from '../tickets.ts';
 
 /** Attempts at a read-modify-write before a concurrent writer wins and the caller gets 409. */
 const MAX_ATTEMPTS = 4;
@@ -52,6 +53,8 @@ export interface CreateTicketInput {
   readonly mailbox?: string | undefined;
   /** Held as spam from the start (the email channel's spam verdict). */
   readonly spam?: boolean | undefined;
+  /** The channel thread the ticket comes from (chat, SMS, webhook); null/absent for API and email tickets. */
+  readonly conversation?: ConversationRef | null | undefined;
   readonly requester: IdentityInput;
   readonly priority?: Priority | undefined;
   readonly type?: TicketType | undefined;
@@ -149,6 +152,7 @@ export function makeCreateTicket(deps: TicketDeps) {
           },
           participants: input.participants,
           mailbox: input.mailbox,
+          conversation: input.conversation,
           spam: input.spam,
           requester: requester.ref,
           channel: options.channel ?? 'api',
@@ -268,7 +272,7 @@ export interface CommentResult {
 }
 
 export function makeAddComment(deps: TicketDeps) {
-  async function openFollowUp(
+  async function followUp(
     caller: Caller,
     closed: Ticket,
     input: AddCommentInput,
@@ -278,28 +282,19 @@ export function makeAddComment(deps: TicketDeps) {
   ): Promise<CommentResult> {
     const number = await deps.tickets.nextNumber(caller.tenantId);
     const now = deps.clock.now();
-    const change = openTicket(
+    const { change, link } = openFollowUp(
+      closed,
       {
-        tenantId: caller.tenantId,
         number,
-        subject: closed.subject,
         comment: { body: input.body, public: true, email: input.email, attachments: input.attachments },
         requester: customer.ref,
-        channel: options.channel ?? closed.channel,
-        participants: [...closed.participants, ...(input.participants ?? [])],
-        mailbox: closed.mailbox,
-        priority: closed.priority,
-        type: closed.type,
-        tags: closed.tags,
-        customFields: closed.customFields,
-        group: closed.group,
-        followUpOf: closed.number,
+        channel: options.channel,
+        participants: input.participants,
       },
       author,
       now,
       deps.ids,
     );
-    const link = linkFollowUp(closed, number, author, now, deps.ids);
     await deps.tickets.create({
       change,
       requester: customer,
@@ -342,7 +337,7 @@ export function makeAddComment(deps: TicketDeps) {
       if (!ticket) throw notFound(`ticket #${number}`);
       try {
         if (ticket.status === 'closed' && customer && isPublic) {
-          return await openFollowUp(caller, ticket, input, customer, author, options);
+          return await followUp(caller, ticket, input, customer, author, options);
         }
         const change = addComment(ticket, comment, author, deps.clock.now(), deps.ids, input.participants);
         await deps.tickets.save(change, ticket.version, { customer, inboundMessage: options.inboundMessage });

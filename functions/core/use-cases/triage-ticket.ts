@@ -125,7 +125,7 @@ export function makeTriageTicket(deps: TriageDeps) {
       const stale = work.classify && ticket.triage && ticket.triage.basedOn >= work.classify.eventId;
       if (work.classify && model && !stale) {
         const verdict = await deps.classifier.classify(
-          { subject: ticket.subject, body: work.classify.body, channel: ticket.channel },
+          { subject: ticket.subject, body: work.classify.body, channel: ticket.channel, tenantId },
           model,
         );
         const next: Ticket = {

@@ -8,6 +8,7 @@ import {
 } from '../../../functions/contracts/events.ts';
 import { availabilityEvent } from '../../../functions/core/agent-events.ts';
 import { toAgentDomainEvent, toDomainEvent } from '../../../functions/core/domain-events.ts';
+import { addExternalLink } from '../../../functions/core/external-links.ts';
 import type { Agent } from '../../../functions/core/model.ts';
 import {
   addComment,
@@ -83,6 +84,22 @@ describe('domain event schemas', () => {
         reason: '550 no such user',
         rawKey: 'inbound/x',
       }),
+      noteEvent(linked.ticket, { type: 'system', id: 'sms' }, now, ids, {
+        type: 'sms_sent',
+        to: '+14155550123',
+        from: '+14155550100',
+        sids: ['SM0123456789abcdef0123456789abcdef'],
+        forEvent: 'e1',
+      }),
+      noteEvent(linked.ticket, { type: 'system', id: 'sms' }, now, ids, {
+        type: 'sms_failed',
+        to: '+14155550123',
+        error: "Twilio 400 (error 21211): The 'To' number is not a valid phone number.",
+        status: 400,
+        attempt: 1,
+        retrying: false,
+        forEvent: 'e1',
+      }),
     ];
     const system = { type: 'system', id: 'rules', name: 'Outage is urgent' } as const;
     const automation = [
@@ -134,6 +151,13 @@ describe('domain event schemas', () => {
         type: 'reminder_sent',
         afterHours: 48,
       }),
+      ...addExternalLink(
+        linked.ticket,
+        { url: 'https://github.com/acme/api/issues/17', title: 'Login fails', externalId: 'acme/api#17' },
+        { type: 'system', id: 'key_integration' },
+        now,
+        ids,
+      ).change.events,
     ];
     const all = [
       ...opened.events,

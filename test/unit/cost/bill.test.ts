@@ -48,7 +48,7 @@ describe('bill (hand-computed, price table 2025-06-us-east-1)', () => {
         'dynamodb.wru': 2_000_000,
         'ses.mails_in': 1_000,
         'ses.chunks_in': 1_000,
-        'ai.calls': 10,
+        'bedrock.calls': 10,
       },
       PRICE_TABLE,
       { tickets: 1_000, days: 30, footprint: FOOTPRINT },
@@ -58,7 +58,7 @@ describe('bill (hand-computed, price table 2025-06-us-east-1)', () => {
     // dynamodb.wru      2,000,000 × $0.625/1M        = $1.25
     // ses.mails_in          1,000 × $0.10/1,000      = $0.10
     // ses.chunks_in         1,000 × $0.09/1,000      = $0.09
-    // ai.calls                 10 × $0 (no model)    = $0          usage = $6.97336
+    // bedrock.calls            10 × $0 (per token)   = $0          usage = $6.97336
     expect(result.lineItems).toEqual([
       {
         service: 'lambda',
@@ -93,7 +93,7 @@ describe('bill (hand-computed, price table 2025-06-us-east-1)', () => {
         unitPrice: 0.00009,
         cost: 0.09,
       },
-      { service: 'ai', meter: 'ai.calls', quantity: 10, unit: 'calls', unitPrice: 0, cost: 0 },
+      { service: 'bedrock', meter: 'bedrock.calls', quantity: 10, unit: 'calls', unitPrice: 0, cost: 0 },
     ]);
     // alarms: 5 + 1 + 1 DLQs, 9 function errors, API 5xx, outbox lag = 18 × $0.10 = $1.80
     // secrets: 2 × $0.40 = $0.80; the schedule: $0; KMS keys: 0 × $1 = $0          fixed = $2.60

@@ -133,9 +133,10 @@ describe('npm run cost: the projection', () => {
     );
     expect(cheaper[0].bill.priceTable.version).toBe('2025-06-us-east-1+overrides');
     const mailsOut = list[0].bill.lineItems.find((i: { meter: string }) => i.meter === 'ses.mails_out');
-    // 1,000 tickets × (acknowledgement + 2 replies) = 3,000 mails × $0.0001 = $0.30, gone at a price of 0
-    expect(mailsOut).toMatchObject({ quantity: 3_000, cost: 0.3 });
-    expect(cheaper[0].bill.total).toBeCloseTo(list[0].bill.total - 0.3, 6);
+    // 1,000 tickets × (acknowledgement + 2 replies + the survey on solve) = 4,000 mails × $0.0001 = $0.40,
+    // gone at a price of 0
+    expect(mailsOut).toMatchObject({ quantity: 4_000, cost: 0.4 });
+    expect(cheaper[0].bill.total).toBeCloseTo(list[0].bill.total - 0.4, 6);
   });
 
   it('summarises several volumes, one row each', () => {

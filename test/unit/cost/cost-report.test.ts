@@ -138,23 +138,33 @@ describe('cost report (hand-computed, price table 2025-06-us-east-1)', () => {
         'api.requests': 3_000,
         'dynamodb.wru': 2_000_000,
         'metering.counter_writes': 12,
+        'tickets.solved': 2,
+        'triage.builtin_calls': 3,
         'some.future_counter': 7,
       } as DayUsage,
     });
     const result = await report(admin('acme'), { from: '2026-01-31', to: '2026-02-01' });
-    // lambda.requests        10 × $0.20/1M          = $0.000002
-    // lambda.gb_seconds   1,000 × $0.0000133334      = $0.0133334 (shown rounded: $0.013333)
-    // api.requests        5,000 × $1.00/1M           = $0.005
-    // dynamodb.wru    2,000,000 × $0.625/1M          = $1.25
-    // total at full precision $1.2683354 → $1.268335
+    // lambda.requests            10 × $0.20/1M             = $0.000002
+    // lambda.gb_seconds       1,000 × $0.0000133334         = $0.0133334 (shown rounded: $0.013333)
+    // api.requests            5,000 × $1.00/1M              = $0.005
+    // dynamodb.wru        2,000,000 × $0.625/1M             = $1.25
+    // metering.counter_writes    12 × 2 WRU × $0.625/1M     = $0.000015 (metering's own line)
+    // total at full precision $1.2683504 → $1.26835
     expect(result.lineItems.map((i) => [i.meter, i.quantity, i.unitPrice, i.cost])).toEqual([
       ['lambda.requests', 10, 0.0000002, 0.000002],
       ['lambda.gb_seconds', 1_000, 0.0000133334, 0.013333],
       ['api.requests', 5_000, 0.000001, 0.005],
       ['dynamodb.wru', 2_000_000, 0.000000625, 1.25],
+      ['metering.counter_writes', 12, 0.00000125, 0.000015],
     ]);
-    expect(result.total).toBe(1.268335);
-    expect(result.measured).toEqual(['lambda.requests', 'lambda.gb_seconds', 'api.requests', 'dynamodb.wru']);
+    expect(result.total).toBe(1.26835);
+    expect(result.measured).toEqual([
+      'lambda.requests',
+      'lambda.gb_seconds',
+      'api.requests',
+      'dynamodb.wru',
+      'metering.counter_writes',
+    ]);
     // No tickets created: no cost per ticket. 2 days of the fixed part: (18 × $0.10 + 2 × $0.40) × 2/30.
     expect(result.tickets).toBe(0);
     expect(result.costPerTicket).toBeNull();

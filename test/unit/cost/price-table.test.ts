@@ -63,21 +63,39 @@ describe('priceTableWith', () => {
     expect(priceTableWith({ s3: { perGbMonth: 0.023 } }).version).toBe('2025-06-us-east-1');
   });
 
-  it('prices a Bedrock model', () => {
+  it('prices Bedrock as Amazon Nova Micro by default, and another model by overrides', () => {
+    // Amazon Nova Micro, us-east-1 on-demand: $0.000035 per 1,000 input tokens, $0.00014 per 1,000 output.
+    expect(PRICE_TABLE.bedrock).toMatchObject({
+      modelId: 'amazon.nova-micro-v1:0',
+      perThousandInputTokens: 0.000035,
+      perThousandOutputTokens: 0.00014,
+      perCall: 0,
+    });
+    expect(PRICE_TABLE.bedrock.source).toMatch(/Nova Micro.*2025-06-01/);
     const table = priceTableWith({
-      ai: {
+      bedrock: {
         modelId: 'anthropic.claude-3-haiku-20240307-v1:0',
-        perMillionInputTokens: 0.25,
-        perMillionOutputTokens: 1.25,
+        perThousandInputTokens: 0.00025,
+        perThousandOutputTokens: 0.00125,
+        source: 'Bedrock pricing page, 2025-06-01',
       },
     });
-    expect(table.ai).toEqual({
+    expect(table.bedrock).toEqual({
       modelId: 'anthropic.claude-3-haiku-20240307-v1:0',
       perCall: 0,
-      perMillionInputTokens: 0.25,
-      perMillionOutputTokens: 1.25,
+      perThousandInputTokens: 0.00025,
+      perThousandOutputTokens: 0.00125,
+      source: 'Bedrock pricing page, 2025-06-01',
     });
-    expect(priceTableWith({ ai: { modelId: null } }, table).ai.modelId).toBeNull();
+    expect(table.version).toBe('2025-06-us-east-1+overrides');
+    // A note is not a price: changing only the source keeps the list table's version.
+    expect(priceTableWith({ bedrock: { source: 'checked again 2025-07-01' } }).version).toBe(
+      '2025-06-us-east-1',
+    );
+    expect(problems({ bedrock: { modelId: null, perThousandInputTokens: -1 } })).toEqual([
+      'bedrock.modelId: must be a non-empty string',
+      'bedrock.perThousandInputTokens: must not be negative',
+    ]);
   });
 
   it('refuses what is not a price, listing every problem by path', () => {
@@ -109,7 +127,7 @@ describe('priceTableWith', () => {
         region: 'Ireland',
         version: '',
         sqs: { chunkBytes: 0 },
-        ai: { modelId: 42 },
+        bedrock: { modelId: 42 },
         ses: 5,
       }),
     ).toEqual([
@@ -119,7 +137,7 @@ describe('priceTableWith', () => {
       'region: must be an AWS region code such as eu-west-1',
       'version: must be a non-empty string',
       'sqs.chunkBytes: must be a whole number of bytes above 0',
-      'ai.modelId: must be a model id or null',
+      'bedrock.modelId: must be a non-empty string',
       'ses: must be an object',
     ]);
     expect(problems('{"dynamodb":{}}')).toEqual([': must be an object']);

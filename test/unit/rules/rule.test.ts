@@ -74,7 +74,7 @@ describe('validateRuleInput', () => {
       'actions[6].value',
     ]);
     expect(errors.find((e) => e.path === 'actions[4].value')!.message).toBe(
-      'webhook notifications arrive with outbound webhooks',
+      'must be a webhook subscription id (POST /v1/subscriptions makes one)',
     );
     expect(errors.find((e) => e.path === 'actions[6].value')!.message).toContain('not declared');
   });

@@ -482,6 +482,7 @@ describe('lifecycle settings', () => {
       autoCloseAfterHours: 96,
       pendingReminderAfterHours: null,
       pendingAutoSolveAfterHours: null,
+      csatSurveys: true,
     });
     expect(DEFAULT_LIFECYCLE_SETTINGS.autoCloseAfterHours).toBe(96);
   });
@@ -492,16 +493,27 @@ describe('lifecycle settings', () => {
         pendingReminderAfterHours: 48,
         pendingAutoSolveAfterHours: 168,
       }),
-    ).toEqual({ autoCloseAfterHours: 96, pendingReminderAfterHours: 48, pendingAutoSolveAfterHours: 168 });
+    ).toEqual({
+      autoCloseAfterHours: 96,
+      pendingReminderAfterHours: 48,
+      pendingAutoSolveAfterHours: 168,
+      csatSurveys: true,
+    });
     expect(await uc.updateLifecycleSettings(admin, { autoCloseAfterHours: 24 })).toEqual({
       autoCloseAfterHours: 24,
       pendingReminderAfterHours: 48,
       pendingAutoSolveAfterHours: 168,
+      csatSurveys: true,
     });
     expect(await uc.updateLifecycleSettings(admin, { pendingReminderAfterHours: null })).toEqual({
       autoCloseAfterHours: 24,
       pendingReminderAfterHours: null,
       pendingAutoSolveAfterHours: 168,
+      csatSurveys: true,
+    });
+    expect(await uc.updateLifecycleSettings(admin, { csatSurveys: false })).toMatchObject({
+      autoCloseAfterHours: 24,
+      csatSurveys: false,
     });
     expect(await uc.getLifecycleSettings(admin)).toMatchObject({ autoCloseAfterHours: 24 });
     expect(await uc.getLifecycleSettings(otherTenant)).toEqual(DEFAULT_LIFECYCLE_SETTINGS);
@@ -545,12 +557,23 @@ describe('lifecycle settings', () => {
       autoCloseAfterHours: 96,
       pendingReminderAfterHours: 12,
       pendingAutoSolveAfterHours: null,
+      csatSurveys: true,
     });
+    expect(effectiveLifecycleSettings({ csatSurveys: false }).csatSurveys).toBe(false);
+    expect(effectiveLifecycleSettings({ csatSurveys: 'no' }).csatSurveys).toBe(true);
+    expect(validateLifecycleSettings({ ...DEFAULT_LIFECYCLE_SETTINGS, csatSurveys: 'no' })).toEqual([
+      { path: 'csatSurveys', message: 'must be true or false' },
+    ]);
     expect(
       mergeLifecycleSettings(DEFAULT_LIFECYCLE_SETTINGS, {
         autoCloseAfterHours: undefined,
         pendingAutoSolveAfterHours: 5,
       }),
-    ).toEqual({ autoCloseAfterHours: 96, pendingReminderAfterHours: null, pendingAutoSolveAfterHours: 5 });
+    ).toEqual({
+      autoCloseAfterHours: 96,
+      pendingReminderAfterHours: null,
+      pendingAutoSolveAfterHours: 5,
+      csatSurveys: true,
+    });
   });
 });

@@ -1,0 +1,25 @@
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DEFAULT_LIFECYCLE_SETTINGS } from '../../core/lifecycle-settings.ts';
+import { keys } from './keys.ts';
+
+/**
+ * Whether a tenant mails satisfaction surveys: the `csatSurveys` field of its lifecycle settings item (what
+ * DynamoDbLifecycleSettingsStore reads whole), its default when unsaved or unreadable. One GetItem of that one
+ * attribute, on its own so email-out carries none of the settings' validation.
+ */
+export async function readCsatSurveys(
+  client: DynamoDBDocumentClient,
+  table: string,
+  tenantId: string,
+): Promise<boolean> {
+  const result = await client.send(
+    new GetCommand({
+      TableName: table,
+      Key: keys.lifecycleSettings(tenantId),
+      ProjectionExpression: 'csatSurveys',
+      ConsistentRead: true,
+    }),
+  );
+  const value = result.Item?.csatSurveys;
+  return typeof value === 'boolean' ? value : DEFAULT_LIFECYCLE_SETTINGS.csatSurveys;
+}

@@ -1,0 +1,89 @@
+/**
+ * Standard Webhooks verification of what arrives at a channel's public URL: `webhook-id`, `webhook-timestamp`
+ * (Unix seconds) and `webhook-signature` (`v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{raw body}">`, several
+ * separated by spaces). Any live secret of the channel may have signed it, so a rotation loses nothing.
+ *
+ * The time window is checked against the injected clock, not the process clock: the local runtime's clock can
+ * run faster than real time, and a sender signing with it must still be inside the window.
+ */
+
+import { Webhook } from 'standardwebhooks';
+import type { ChannelSecret } from './channel.ts';
+
+/** How far a message's timestamp may be from now, either way (the Standard Webhooks default). */
+export const SIGNATURE_TOLERANCE_SECONDS = 5 * 60;
+
+export interface SignedDelivery {
+  readonly id: string | undefined;
+  readonly timestamp: string | undefined;
+  readonly signature: string | undefined;
+}
+
+export type SignatureVerdict =
+  | { readonly ok: true; readonly id: string }
+  | {
+      readonly ok: false;
+      readonly reason: 'missing_headers' | 'bad_timestamp' | 'stale' | 'future' | 'no_match';
+      readonly detail: string;
+    };
+
+/** Constant-time comparison of two strings (the signatures are base64 of equal length when they match). */
+function equalInConstantTime(a: string, b: string): boolean {
+  const length = Math.max(a.length, b.length);
+  let difference = a.length ^ b.length;
+  for (let i = 0; i < length; i++) difference |= (a.charCodeAt(i) || 0) ^ (b.charCodeAt(i) || 0);
+  return difference === 0;
+}
+
+export function verifySignature(
+  delivery: SignedDelivery,
+  rawBody: string,
+  secrets: readonly ChannelSecret[],
+  now: string,
+): SignatureVerdict {
+  const { id, timestamp, signature } = delivery;
+  if (!id || !timestamp || !signature) {
+    const missing = [
+      !id && 'webhook-id',
+      !timestamp && 'webhook-timestamp',
+      !signature && 'webhook-signature',
+    ].filter(Boolean);
+    return { ok: false, reason: 'missing_headers', detail: `missing header(s): ${missing.join(', ')}` };
+  }
+  if (!/^\d{1,12}$/.test(timestamp)) {
+    return { ok: false, reason: 'bad_timestamp', detail: 'webhook-timestamp must be Unix seconds' };
+  }
+  const seconds = Number(timestamp);
+  const nowSeconds = Math.floor(Date.parse(now) / 1000);
+  if (nowSeconds - seconds > SIGNATURE_TOLERANCE_SECONDS) {
+    return {
+      ok: false,
+      reason: 'stale',
+      detail: `webhook-timestamp is ${nowSeconds - seconds} s old; at most ${SIGNATURE_TOLERANCE_SECONDS} s are accepted (a replay, or a clock far behind)`,
+    };
+  }
+  if (seconds - nowSeconds > SIGNATURE_TOLERANCE_SECONDS) {
+    return {
+      ok: false,
+      reason: 'future',
+      detail: `webhook-timestamp is ${seconds - nowSeconds} s in the future; at most ${SIGNATURE_TOLERANCE_SECONDS} s are accepted (check the sender's clock)`,
+    };
+  }
+  const offered = signature
+    .split(' ')
+    .map((part) => part.split(','))
+    .filter(([version, value]) => version === 'v1' && value)
+    .map(([, value]) => value!);
+  const signedAt = new Date(seconds * 1000);
+  for (const { secret } of secrets) {
+    const expected = new Webhook(secret).sign(id, signedAt, rawBody).slice('v1,'.length);
+    // Every offered signature is compared with every secret: no early exit tells which one was close.
+    if (offered.some((value) => equalInConstantTime(value, expected))) return { ok: true, id };
+  }
+  return {
+    ok: false,
+    reason: 'no_match',
+    detail:
+      'webhook-signature matches none of the channel’s secrets (sign "{webhook-id}.{webhook-timestamp}.{raw body}")',
+  };
+}
