@@ -18,6 +18,15 @@ export const MAX_SCORE = 5;
 /** Scores counted as satisfied (the CSAT score is their share). */
 export const SATISFIED_FROM = 4;
 export const MAX_SURVEY_COMMENT_CHARS = 2000;
+
+/** What each score means, on the survey mail's links and the survey page. */
+export const SCORE_LABELS: Readonly<Record<number, string>> = {
+  1: 'Very unsatisfied',
+  2: 'Unsatisfied',
+  3: 'Neutral',
+  4: 'Satisfied',
+  5: 'Very satisfied',
+};
 export const SCORE_QUESTION = 'How did we do?';
 
 /**

@@ -5,8 +5,10 @@ import {
   MAX_SURVEY_COMMENT_CHARS,
   MIN_EFFORT,
   MIN_SCORE,
+  SCORE_LABELS,
   SCORE_QUESTION,
 } from '../core/surveys.ts';
+import { escapeHtml, htmlDocument } from './html-page.ts';
 import type { ApiResult } from './request.ts';
 
 /**
@@ -14,27 +16,6 @@ import type { ApiResult } from './request.ts';
  * page, "already answered", and the pages of a link that cannot be used. Self-contained HTML (inline style, no
  * script, no external asset), everything from the ticket escaped; sent with a CSP that allows nothing else.
  */
-
-const SCORE_LABELS: Readonly<Record<number, string>> = {
-  1: 'Very unsatisfied',
-  2: 'Unsatisfied',
-  3: 'Neutral',
-  4: 'Satisfied',
-  5: 'Very satisfied',
-};
-
-const ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** Text as HTML text or a quoted attribute value. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
-}
 
 const STYLE = `
   body { font: 16px/1.5 system-ui, sans-serif; margin: 0; color: #1d2330; background: #f4f6f9; }
@@ -50,24 +31,7 @@ const STYLE = `
   .error { background: #fdecea; color: #8a1c12; border-radius: 6px; padding: 8px 12px; }
 `;
 
-function document(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${escapeHtml(title)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<main>
-${body}
-</main>
-</body>
-</html>
-`;
-}
+const document = (title: string, body: string) => htmlDocument(title, STYLE, body);
 
 /** What every survey page is sent with: no caching (the link is a credential), no referrer, nothing external. */
 const HEADERS = {

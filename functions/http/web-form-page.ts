@@ -1,14 +1,10 @@
+import { escapeHtml, htmlDocument } from './html-page.ts';
+
 /**
  * The page `GET /v1/forms/{id}` serves: a contact form a tenant can link to (or frame) as is. Self-contained
  * (inline styles, no script, no outside resource), labelled for screen readers, usable with a keyboard, and
  * with a honeypot field (`website`) that people neither see nor reach, while form-filling bots fill it in.
  */
-
-const escapeHtml = (text: string) =>
-  text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
 
 const STYLE = `
   :root { color-scheme: light dark; font-family: system-ui, -apple-system, "Segoe UI", sans-serif; }
@@ -26,24 +22,7 @@ const STYLE = `
   .trap { position: absolute; left: -10000px; top: auto; width: 1px; height: 1px; overflow: hidden; }
 `;
 
-function page(title: string, content: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${escapeHtml(title)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<main>
-${content}
-</main>
-</body>
-</html>
-`;
-}
+const page = (title: string, content: string) => htmlDocument(title, STYLE, content);
 
 /** The form, posting (urlencoded) to `action`, the form's own public URL. */
 export function webFormPage(name: string, action: string): string {

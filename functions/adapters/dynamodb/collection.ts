@@ -5,8 +5,8 @@ import { decodeCursor, encodeCursor } from './cursor.ts';
 import { withoutStorageAttributes } from './transactions.ts';
 
 /**
- * Small per-tenant collections (agents, groups, API keys, custom fields) live as items of one partition each,
- * so listing them is one Query with a cursor.
+ * Small per-tenant collections (agents, groups, API keys, custom fields, conversations, webhook deliveries) live
+ * as items of one partition each, so listing them is one Query with a cursor, in sort-key order or reversed.
  */
 export async function queryCollection<T>(
   client: DynamoDBDocumentClient,
@@ -14,12 +14,14 @@ export async function queryCollection<T>(
   pk: string,
   skPrefix: string,
   page: PageRequest,
+  order: { readonly newestFirst?: boolean } = {},
 ): Promise<Page<T>> {
   const result = await client.send(
     new QueryCommand({
       TableName: table,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
       ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+      ScanIndexForward: !order.newestFirst,
       Limit: page.limit,
       ExclusiveStartKey: decodeCursor(page.cursor, {
         attributes: ['pk', 'sk'],

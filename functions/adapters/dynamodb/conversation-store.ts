@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type {
   ChatMessage,
   Conversation,
@@ -13,7 +13,6 @@ import { DuplicateMessageError, type InboundMessage, type PageRequest } from '..
 import type { Timer } from '../../core/timers.ts';
 import type { TableNames } from './client.ts';
 import { queryCollection } from './collection.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
 import { keys } from './keys.ts';
 import { messageHash } from './message-store.ts';
 import { timerItem, timerKey } from './timer-items.ts';
@@ -111,25 +110,14 @@ export class DynamoDbConversationStore implements ConversationStore {
   }
 
   async list(tenantId: string, status: ConversationStatus, page: PageRequest): Promise<Page<Conversation>> {
-    const pk = keys.conversationsPk(tenantId);
-    const result = await this.client.send(
-      new QueryCommand({
-        TableName: this.tables.main,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :status)',
-        ExpressionAttributeValues: { ':pk': pk, ':status': `${status}#` },
-        ScanIndexForward: false,
-        Limit: page.limit,
-        ExclusiveStartKey: decodeCursor(page.cursor, {
-          attributes: ['pk', 'sk'],
-          partitionAttribute: 'pk',
-          partition: pk,
-        }),
-      }),
+    return queryCollection<Conversation>(
+      this.client,
+      this.tables.main,
+      keys.conversationsPk(tenantId),
+      `${status}#`,
+      page,
+      { newestFirst: true },
     );
-    return {
-      items: (result.Items ?? []).map((item) => withoutStorageAttributes<Conversation>(item)),
-      nextCursor: encodeCursor(result.LastEvaluatedKey),
-    };
   }
 
   async save(

@@ -1,11 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentModificationError } from '../../core/errors.ts';
 import type { Page } from '../../core/model.ts';
 import type { DeliveryStore, PageRequest, SubscriptionStore } from '../../core/ports.ts';
@@ -14,8 +8,7 @@ import { DELIVERY_RETENTION_DAYS, type Delivery } from '../../core/webhooks/deli
 import { MAX_SUBSCRIPTIONS, type Subscription } from '../../core/webhooks/subscription.ts';
 import { CappedCollection } from './capped-collection.ts';
 import type { TableNames } from './client.ts';
-import { queryWholeCollection } from './collection.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { queryCollection, queryWholeCollection } from './collection.ts';
 import { keys } from './keys.ts';
 import { transact, withoutStorageAttributes } from './transactions.ts';
 
@@ -210,25 +203,14 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
   }
 
   async list(tenantId: string, subscriptionId: string, page: PageRequest): Promise<Page<Delivery>> {
-    const pk = keys.deliveriesPk(tenantId, subscriptionId);
-    const result = await this.client.send(
-      new QueryCommand({
-        TableName: this.tables.main,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk, ':prefix': 'DLV#' },
-        ScanIndexForward: false,
-        Limit: page.limit,
-        ExclusiveStartKey: decodeCursor(page.cursor, {
-          attributes: ['pk', 'sk'],
-          partitionAttribute: 'pk',
-          partition: pk,
-        }),
-      }),
+    return queryCollection<Delivery>(
+      this.client,
+      this.tables.main,
+      keys.deliveriesPk(tenantId, subscriptionId),
+      'DLV#',
+      page,
+      { newestFirst: true },
     );
-    return {
-      items: (result.Items ?? []).map((item) => withoutStorageAttributes<Delivery>(item)),
-      nextCursor: encodeCursor(result.LastEvaluatedKey),
-    };
   }
 
   async save(delivery: Delivery, expectedRevision: number): Promise<void> {

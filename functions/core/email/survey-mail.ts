@@ -1,5 +1,5 @@
 import type { Ticket, TimelineEvent } from '../model.ts';
-import { MAX_SCORE, MIN_SCORE, SCORE_QUESTION, SURVEY_TTL_DAYS } from '../surveys.ts';
+import { MAX_SCORE, MIN_SCORE, SCORE_LABELS, SCORE_QUESTION, SURVEY_TTL_DAYS } from '../surveys.ts';
 import { outboundSubject, type ReplySigner } from './addresses.ts';
 import { conversationEnvelope, type OutboundDecision } from './outbound.ts';
 
@@ -8,14 +8,6 @@ import { conversationEnvelope, type OutboundDecision } from './outbound.ts';
  * Each link opens the survey page with that score chosen (`?score=n`); nothing is recorded until the requester
  * sends the form there, so a mail scanner that follows every link records nothing.
  */
-
-const SCORE_LABELS: Readonly<Record<number, string>> = {
-  1: 'Very unsatisfied',
-  2: 'Unsatisfied',
-  3: 'Neutral',
-  4: 'Satisfied',
-  5: 'Very satisfied',
-};
 
 /** Why a solve sends no survey, judged on the event and the ticket alone (before any other read); null: go on. */
 export function surveySkipReason(event: TimelineEvent, ticket: Ticket): string | null {

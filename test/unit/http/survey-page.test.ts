@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { signSurveyToken } from '../../../functions/core/surveys.ts';
 import { makeApi } from '../../../functions/http/api.ts';
+import { escapeHtml } from '../../../functions/http/html-page.ts';
 import {
-  escapeHtml,
   surveyAlreadyAnsweredPage,
   surveyFormPage,
   surveyProblemPage,
