@@ -5,10 +5,11 @@
  *
  *   npm run bench                       all benchmarks
  *   npm run bench -- bundles operations only those (bundles, operations, listing, throughput, email, routing,
- *                                       timers, metering)
+ *                                       timers, metering, channels)
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { measureBundles } from './bundles.ts';
+import { measureChannels } from './channels.ts';
 import { measureEmail } from './email.ts';
 import { measureListingScale } from './listing-scale.ts';
 import { measureMetering } from './metering.ts';
@@ -198,6 +199,46 @@ if (wants('metering')) {
   lines.push('');
   lines.push(
     'Each counter is an item of a TransactWriteItems: DynamoDB bills 2 write units per item up to 1 KB; DynamoDB Local reports 2 for the whole transaction.',
+  );
+  lines.push('');
+}
+
+if (wants('channels')) {
+  console.error('channels: signed messages, outbound webhooks and the web form on the local runtime…');
+  const channels = await measureChannels();
+  results.channels = channels;
+  const { messages: m, outbound: o, webForm: f } = channels;
+  lines.push(`| signed channel message → 202, one client, ${m.rounds} rounds interleaved | median | p95 |`);
+  lines.push('|---|---|---|');
+  lines.push(
+    `| creates a ticket (\`outcome: created\`) | ${m.created.medianMs} ms | ${m.created.p95Ms} ms |`,
+  );
+  lines.push(
+    `| comments on its conversation's ticket (\`commented\`) | ${m.commented.medianMs} ms | ${m.commented.p95Ms} ms |`,
+  );
+  lines.push(
+    `| replayed webhook-id (\`duplicate\`, nothing written) | ${m.duplicate.medianMs} ms | ${m.duplicate.p95Ms} ms |`,
+  );
+  lines.push(
+    `| baseline: \`POST /v1/tickets\` (admin key) | ${m.apiCreate.medianMs} ms | ${m.apiCreate.p95Ms} ms |`,
+  );
+  lines.push(
+    `| **ratio created / \`POST /v1/tickets\`** | **${m.createdToApiMedianRatio}×** | ${m.createdToApiP95Ratio}× |`,
+  );
+  lines.push(
+    `| web form \`POST /v1/forms/{id}\` (urlencoded, a browser's post) | ${f.medianMs} ms (${f.toApiMedianRatio}× the API create) | ${f.p95Ms} ms |`,
+  );
+  lines.push('');
+  lines.push('| outbound webhooks (`ticket.created` → receiver on 127.0.0.1) | figure |');
+  lines.push('|---|---|');
+  lines.push(
+    `| \`POST /v1/tickets\` response → signed delivery received, ${o.tickets} tickets at ${o.perSecond}/s (median / p95 / max) | ${o.createdToDeliveredMedianMs} ms / ${o.createdToDeliveredP95Ms} ms / ${o.createdToDeliveredMaxMs} ms |`,
+  );
+  lines.push(
+    `| deliveries received / signatures refused by \`standardwebhooks\` | ${o.deliveries} / ${o.signatureFailures} |`,
+  );
+  lines.push(
+    `| webhook-ids received twice / tickets without exactly one delivery | ${o.duplicateWebhookIds} / ${o.ticketsWithoutExactlyOneDelivery} |`,
   );
   lines.push('');
 }

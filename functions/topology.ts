@@ -170,7 +170,7 @@ export interface FunctionDefinition {
   readonly sendsEmail?: boolean;
   /** Reads the reply-address signing secret. */
   readonly readsReplySecret?: boolean;
-  /** Puts links to the HTTP API in what it sends (survey links in mail): learns the API's public URL. */
+  /** Puts links to the HTTP API in what it sends (survey links in mail, webhooks): learns its public URL. */
   readonly linksToApi?: boolean;
   /**
    * Reads tenants' channel credentials (Twilio auth tokens) from Secrets Manager: only secrets named
@@ -335,6 +335,9 @@ export const functions = {
     timeoutSeconds: 30,
     tables: ['main'],
     sendsTo: ['webhook-deliveries'],
+    // A solve's `ticket.status_changed` payload carries the survey link, signed with the reply secret.
+    readsReplySecret: true,
+    linksToApi: true,
   },
   webhookDeliver: {
     name: 'webhookDeliver',
@@ -1300,7 +1303,7 @@ export const env = {
   stage: 'DESKLESS_STAGE',
   /** JSON overrides of the price table the cost report prices with (core/use-cases/cost-report.ts). */
   priceOverrides: 'DESKLESS_PRICE_OVERRIDES',
-  /** The HTTP API's public base URL, for links in mail (survey links); CDK and `npm start` set it for emailOut. */
+  /** The HTTP API's public base URL, for survey links: CDK and `npm start` set it where `linksToApi`. */
   publicApiUrl: 'DESKLESS_PUBLIC_API_URL',
 } as const;
 

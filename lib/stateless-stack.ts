@@ -89,7 +89,7 @@ export class StatelessStack extends Stack {
       authorizer: this.functions.authorizer.function,
       authorizerCache: Duration.seconds(authorizerCacheSeconds),
     });
-    // Functions that put links to the API in what they send (survey mails) learn its URL. They are built before
+    // Functions that put links to the API in what they send (survey links) learn its URL. They are built before
     // the API (which needs the api function), so the URL is added afterwards. No cycle: the API depends on the
     // api and authorizer functions only, and its URL is made of its id (the `$default` stage's
     // `https://{id}.execute-api.{region}.{suffix}/`).

@@ -1248,7 +1248,7 @@ export const LifecycleSettingsResponse = named(
     pendingAutoSolveAfterHours: described(z.nullable(integer), 'default null: no auto-solve'),
     csatSurveys: described(
       z.boolean(),
-      'default true: a solved email ticket’s requester gets a satisfaction survey by mail (one per solve, none for spam or a requester without an address)',
+      'default true: a solved email ticket’s requester gets a satisfaction survey by mail (one per solve, none for spam or a requester without an address), and a solve’s `ticket.status_changed` webhook payload carries the survey link',
     ),
   }),
   'LifecycleSettings',
@@ -2027,7 +2027,10 @@ export const DeliveryResponse = named(
     ),
     type: z.string(),
     status: z.enum(DELIVERY_STATUSES),
-    payload: described(z.unknown(), 'the body posted: `{ type, timestamp, data }`'),
+    payload: described(
+      z.unknown(),
+      'the body posted: `{ type, timestamp, data }`, and `survey` in a solve’s `ticket.status_changed`',
+    ),
     round: integer,
     nextAttemptAt: z.nullable(timestamp),
     attempts: described(
@@ -2043,7 +2046,7 @@ export const DeliveryResponse = named(
 export const DeliveryPage = page(DeliveryResponse, 'WebhookDeliveryPage');
 
 /** The webhook payload and headers, for the subscription routes' description in the OpenAPI document. */
-export const WEBHOOK_DELIVERY_DOC = `Each delivery is an HTTP POST of \`application/json\` \`{ "type": "<event type>", "timestamp": "<when it happened, ISO-8601>", "data": <the domain event: id, type, version, tenantId, occurredAt, actor, ticket (or agent), data> }\`, signed per Standard Webhooks: \`webhook-id\` (the delivery id: the same on every retry and redelivery, so drop duplicates by it), \`webhook-timestamp\` (Unix seconds of this attempt) and \`webhook-signature\` (\`v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">\`, one per secret, space-separated: during the ${SECRET_ROTATION_OVERLAP_MS / 3_600_000} hours after a rotation the old secret signs too). Verify with any Standard Webhooks library, e.g. \`new Webhook(secret).verify(body, headers)\`. Answer 2xx within ${WEBHOOK_TIMEOUT_MS / 1000} s (the body is ignored, at most ${WEBHOOK_MAX_RESPONSE_BYTES / 1024} KB); redirects are not followed. Anything else is retried ${MAX_ATTEMPTS - 1} times after ${RETRY_SCHEDULE_SECONDS.map((s) => (s < 60 ? `${s} s` : `${s / 60} min`)).join(', ')} (±20 %), then the delivery fails (kept ${DELIVERY_RETENTION_DAYS} days: redeliver it). After ${CIRCUIT_FAILURE_THRESHOLD} consecutive failed attempts the endpoint's circuit opens for ${CIRCUIT_BASE_COOLDOWN_SECONDS / 60} minute (doubling after each failed probe, up to ${CIRCUIT_MAX_COOLDOWN_SECONDS / 3600} hour): deliveries wait instead of being attempted. An automation rule's \`notify_webhook\` action sends its subscription \`{ "type": "rule.notification", "data": { id, tenantId, occurredAt, rule: { id, name, actions }, ticket } }\`, whatever events it subscribes to.`;
+export const WEBHOOK_DELIVERY_DOC = `Each delivery is an HTTP POST of \`application/json\` \`{ "type": "<event type>", "timestamp": "<when it happened, ISO-8601>", "data": <the domain event: id, type, version, tenantId, occurredAt, actor, ticket (or agent), data> }\`, signed per Standard Webhooks: \`webhook-id\` (the delivery id: the same on every retry and redelivery, so drop duplicates by it), \`webhook-timestamp\` (Unix seconds of this attempt) and \`webhook-signature\` (\`v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">\`, one per secret, space-separated: during the ${SECRET_ROTATION_OVERLAP_MS / 3_600_000} hours after a rotation the old secret signs too). Verify with any Standard Webhooks library, e.g. \`new Webhook(secret).verify(body, headers)\`. Answer 2xx within ${WEBHOOK_TIMEOUT_MS / 1000} s (the body is ignored, at most ${WEBHOOK_MAX_RESPONSE_BYTES / 1024} KB); redirects are not followed. Anything else is retried ${MAX_ATTEMPTS - 1} times after ${RETRY_SCHEDULE_SECONDS.map((s) => (s < 60 ? `${s} s` : `${s / 60} min`)).join(', ')} (±20 %), then the delivery fails (kept ${DELIVERY_RETENTION_DAYS} days: redeliver it). After ${CIRCUIT_FAILURE_THRESHOLD} consecutive failed attempts the endpoint's circuit opens for ${CIRCUIT_BASE_COOLDOWN_SECONDS / 60} minute (doubling after each failed probe, up to ${CIRCUIT_MAX_COOLDOWN_SECONDS / 3600} hour): deliveries wait instead of being attempted. An automation rule's \`notify_webhook\` action sends its subscription \`{ "type": "rule.notification", "data": { id, tenantId, occurredAt, rule: { id, name, actions }, ticket } }\`, whatever events it subscribes to. When a ticket is solved, its \`ticket.status_changed\` payload also carries \`survey: { url, expiresAt }\`, the satisfaction survey link of that solve (the survey mail's link: it works ${SURVEY_TTL_DAYS} days), unless the tenant turned \`csatSurveys\` off or the ticket is spam.`;
 
 export const ChannelOrChatMessageAccepted = named(
   z.union([ChannelMessageAccepted, ChatMessageAccepted]),

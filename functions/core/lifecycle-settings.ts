@@ -12,7 +12,10 @@ export interface LifecycleSettings {
   readonly pendingReminderAfterHours: number | null;
   /** A pending ticket is solved this long after it went pending; null: never. Later than the reminder. */
   readonly pendingAutoSolveAfterHours: number | null;
-  /** The requester of an email ticket gets a satisfaction survey by mail each time it is solved. */
+  /**
+   * The requester of an email ticket gets a satisfaction survey by mail each time it is solved; the webhook
+   * payload of a solve (`ticket.status_changed`) carries the survey link, for tickets answered elsewhere.
+   */
   readonly csatSurveys: boolean;
 }
 

@@ -1,5 +1,6 @@
 import { makeClock } from '../adapters/clock.ts';
 import { documentClient, tableName } from '../adapters/dynamodb/client.ts';
+import { readCsatSurveys, readTicketSpam } from '../adapters/dynamodb/survey-settings.ts';
 import { DynamoDbUsageStore } from '../adapters/dynamodb/usage-store.ts';
 import { DynamoDbDeliveryStore, DynamoDbSubscriptionStore } from '../adapters/dynamodb/webhook-stores.ts';
 import { makeIds } from '../adapters/ids.ts';
@@ -7,8 +8,10 @@ import { metered, tenantsOfRecords } from '../adapters/metering/invocation.ts';
 import { makeSqsConsumer } from '../adapters/sqs/consume.ts';
 import { makeDeadLetterer, sqsClient } from '../adapters/sqs/dead-letter.ts';
 import { makeSqsWebhookQueue } from '../adapters/sqs/webhook-queue.ts';
+import { makeTokenSigner } from '../adapters/token-signer.ts';
 import { cachedSubscriptions, makeFanOutEvent } from '../core/use-cases/webhook-fanout.ts';
-import { functions } from '../topology.ts';
+import { makeSurveyLinkFor } from '../core/webhooks/survey-link.ts';
+import { env, functions } from '../topology.ts';
 import { publishedEventOf } from './domain-event.ts';
 import { logger } from './logger.ts';
 
@@ -23,6 +26,14 @@ const fanOut = makeFanOutEvent({
   queue: makeSqsWebhookQueue(sqs),
   clock: makeClock(),
   ids: makeIds(),
+  // A solve's payload carries the survey link, signed with the reply secret (read on the first link made).
+  surveyLinkFor: makeSurveyLinkFor({
+    enabled: (tenantId) => readCsatSurveys(documentClient, tables.main, tenantId),
+    spam: (tenantId, number) => readTicketSpam(documentClient, tables.main, tenantId, number),
+    tokens: makeTokenSigner(),
+    publicApiUrl: () => process.env[env.publicApiUrl] || null,
+    warn: (message) => logger.warn(message),
+  }),
 });
 
 /**

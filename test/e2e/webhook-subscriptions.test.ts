@@ -227,6 +227,50 @@ describe('webhook subscriptions on the local runtime', () => {
     expect(wrongAction.status).toBe(404);
   });
 
+  it('puts the satisfaction survey link in a solve’s ticket.status_changed payload; the link opens the survey', async () => {
+    const admin = await newTenant();
+    const { id, secret } = await subscribe(admin, ['ticket.status_changed']);
+    const number = await createTicket(admin, 'Rate my fix');
+    const solved = await api('PATCH', `/v1/tickets/${number}`, admin, { status: 'solved' });
+    expect(solved.status).toBe(200);
+
+    const solves = () => hitsOf('ticket.status_changed').filter((hit) => hit.json.data.data.to === 'solved');
+    await eventually(
+      async () => solves().length,
+      (n) => n > 0,
+    );
+    const [hit] = solves();
+    const verified = new Webhook(secret).verify(hit!.body, hit!.headers) as Json;
+    expect(verified).toMatchObject({
+      type: 'ticket.status_changed',
+      data: { ticket: { number, status: 'solved' }, data: { to: 'solved' } },
+      survey: { url: expect.stringMatching(/\/v1\/surveys\/s1\./), expiresAt: expect.any(String) },
+    });
+    const { url, expiresAt } = verified.survey as { url: string; expiresAt: string };
+    expect(new URL(url).origin).toBe(new URL(runtime.apiUrl).origin);
+    const days = (Date.parse(expiresAt) - Date.parse(verified.timestamp as string)) / 86_400_000;
+    expect(days).toBeGreaterThan(29.99);
+    expect(days).toBeLessThanOrEqual(30);
+    // Other status changes of the ticket carry no link.
+    for (const other of hitsOf('ticket.status_changed').filter((h) => h !== hit)) {
+      expect(other.json).not.toHaveProperty('survey');
+    }
+
+    // No API key: the link alone opens the survey page.
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await page.text()).toContain('Rate my fix');
+
+    // The payload is stored on the delivery: a retry or redelivery sends the same body, link included.
+    const deliveries = await eventually(
+      () => api('GET', `/v1/subscriptions/${id}/deliveries`, admin),
+      (r) => r.body.items.some((d: Json) => d.id === hit!.headers['webhook-id'] && d.status === 'delivered'),
+    );
+    const delivery = deliveries.body.items.find((d: Json) => d.id === hit!.headers['webhook-id']);
+    expect(delivery.payload).toEqual(JSON.parse(hit!.body));
+  });
+
   it('refuses private addresses when a subscription is made, and sends nothing to a disabled one', async () => {
     const admin = await newTenant();
     for (const url of [

@@ -113,27 +113,32 @@ describe('who may touch exports', () => {
   });
 });
 
-describe('survey mails', () => {
-  it('emailOut learns the HTTP API’s URL (its $default stage, from the API id)', () => {
-    const url = variablesOf(stateless.functions.emailOut.function)[env.publicApiUrl];
-    const apiId = statelessId(stateless.httpApi.api);
-    expect(url).toEqual({
-      'Fn::Join': [
-        '',
-        [
-          'https://',
-          { Ref: apiId },
-          '.execute-api.',
-          { Ref: 'AWS::Region' },
-          '.',
-          { Ref: 'AWS::URLSuffix' },
-          '/',
+describe('survey links', () => {
+  it.each(['emailOut', 'webhookFanout'] as const)(
+    '%s learns the HTTP API’s URL (its $default stage, from the API id)',
+    (name) => {
+      const url = variablesOf(stateless.functions[name].function)[env.publicApiUrl];
+      const apiId = statelessId(stateless.httpApi.api);
+      expect(url).toEqual({
+        'Fn::Join': [
+          '',
+          [
+            'https://',
+            { Ref: apiId },
+            '.execute-api.',
+            { Ref: 'AWS::Region' },
+            '.',
+            { Ref: 'AWS::URLSuffix' },
+            '/',
+          ],
         ],
-      ],
-    });
-    // Only the mail sender needs it.
-    for (const [name, fn] of Object.entries(stateless.functions)) {
-      if (name !== 'emailOut') expect(variablesOf(fn.function)[env.publicApiUrl], name).toBeUndefined();
-    }
-  });
+      });
+      // Only the survey mail sender and the webhook fan-out (a solve's payload) need it.
+      for (const [other, fn] of Object.entries(stateless.functions)) {
+        if (other !== 'emailOut' && other !== 'webhookFanout') {
+          expect(variablesOf(fn.function)[env.publicApiUrl], other).toBeUndefined();
+        }
+      }
+    },
+  );
 });

@@ -7,7 +7,15 @@ import { AGENT_AVAILABLE } from '../../functions/core/agent-events.ts';
 import { DOMAIN_EVENT_TYPES } from '../../functions/core/domain-events.ts';
 import { ATTEMPT_LEASE_SECONDS } from '../../functions/core/webhooks/delivery.ts';
 import { SUBSCRIBABLE_EVENT_TYPES } from '../../functions/core/webhooks/subscription.ts';
-import { eventBus, type FunctionName, functions, queues, tables } from '../../functions/topology.ts';
+import {
+  env,
+  eventBus,
+  type FunctionName,
+  functions,
+  mail,
+  queues,
+  tables,
+} from '../../functions/topology.ts';
 import { type CfnResourceJson, resourcesOf, synthDeskless } from './synth.ts';
 
 /**
@@ -158,6 +166,23 @@ describe('webhook workers', () => {
       expect(variablesOf(name)).toHaveProperty(tables.main.envVar);
     },
   );
+
+  it('the fan-out signs survey links (a solve’s payload): it reads the reply secret and knows the API’s URL', () => {
+    const secretId = statefulId(stateful.replySecret);
+    const readsSecret = (name: FunctionName) =>
+      statementsOf(name).some(
+        (statement) =>
+          [statement.Action].flat().includes('secretsmanager:GetSecretValue') &&
+          JSON.stringify(statement.Resource).includes(secretId),
+      );
+    expect(readsSecret('webhookFanout')).toBe(true);
+    expect(variablesOf('webhookFanout')).toHaveProperty(mail.replySecretArnEnvVar);
+    expect(variablesOf('webhookFanout')).toHaveProperty(env.publicApiUrl);
+    // The worker only sends what the fan-out stored.
+    expect(readsSecret('webhookDeliver')).toBe(false);
+    expect(variablesOf('webhookDeliver')).not.toHaveProperty(mail.replySecretArnEnvVar);
+    expect(variablesOf('webhookDeliver')).not.toHaveProperty(env.publicApiUrl);
+  });
 
   it('run with the AWS URL policy and the real backoff: neither local-only variable is set', () => {
     for (const name of ['api', 'webhookFanout', 'webhookDeliver'] as const) {

@@ -13,9 +13,11 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import type { DomainEvent } from '../../functions/core/domain-events.ts';
 import { ConcurrentModificationError, DomainError } from '../../functions/core/errors.ts';
+import { verifySurveyToken } from '../../functions/core/surveys.ts';
 import { CLOSED_CIRCUIT } from '../../functions/core/webhooks/circuit.ts';
 import { MAX_ATTEMPTS, newDelivery, webhookPayload } from '../../functions/core/webhooks/delivery.ts';
 import { MAX_SUBSCRIPTIONS, newSubscription } from '../../functions/core/webhooks/subscription.ts';
+import { env } from '../../functions/topology.ts';
 import { localCredentials } from '../../local/aws-env.ts';
 import { sqsRecord } from '../../local/sqs-poller.ts';
 import { lambdaContext } from '../support/lambda-context.ts';
@@ -38,6 +40,7 @@ const { DynamoDbDeliveryStore, DynamoDbSubscriptionStore } = await import(
   '../../functions/adapters/dynamodb/webhook-stores.ts'
 );
 const { handler: fanout } = await import('../../functions/handlers/webhook-fanout.ts');
+const { makeTokenSigner } = await import('../../functions/adapters/token-signer.ts');
 const { handler: deliver } = await import('../../functions/handlers/webhook-deliver.ts');
 
 const { endpoints, region, queues } = inject('deskless');
@@ -510,4 +513,67 @@ describe('fan-out and delivery workers', () => {
     const [poison] = await receiveAll(deliveryQueue.dlqUrl);
     expect(poison!.MessageAttributes?.reason?.StringValue).toBe('not a webhook delivery (tenantId)');
   });
+
+  it('puts a solve’s survey link in its payload, read from the table: none for spam or with csatSurveys off', async () => {
+    const previousUrl = process.env[env.publicApiUrl];
+    process.env[env.publicApiUrl] = 'https://api.deskless.example/';
+    try {
+      const { tenantId, admin } = await newTenant('survey');
+      const created = await callApi('POST', '/v1/subscriptions', admin, {
+        body: { url: receiverUrl, events: ['ticket.status_changed'] },
+      });
+      const subscriptionId = created.body.id as string;
+      const ticket = async (subject: string) => {
+        const made = await callApi('POST', '/v1/tickets', admin, {
+          body: { subject, comment: { body: 'Help' }, requester: { email: 'ann@example.com' } },
+        });
+        expect(made.status).toBe(201);
+        return made.body.number as number;
+      };
+      const solve = (number: number, id: string): DomainEvent => {
+        const event = domainEvent(tenantId, `ev_${stamp}_${id}`, 'ticket.status_changed');
+        return {
+          ...event,
+          ticket: { ...event.ticket, number, status: 'solved' },
+          data: { from: 'open', to: 'solved', reason: 'agent' },
+        };
+      };
+      const kept = await ticket('Surveyed');
+      const spam = await ticket('Spam');
+      expect((await callApi('PATCH', `/v1/tickets/${spam}`, admin, { body: { spam: true } })).status).toBe(
+        200,
+      );
+      await fanout(
+        { Records: [busRecord(solve(kept, 'kept')), busRecord(solve(spam, 'spam'))] },
+        lambdaContext('webhookFanout'),
+      );
+      const settings = await callApi('PATCH', '/v1/settings', admin, { body: { csatSurveys: false } });
+      expect(settings.status).toBe(200);
+      const off = await ticket('Not surveyed');
+      await fanout({ Records: [busRecord(solve(off, 'off'))] }, lambdaContext());
+
+      const page = await deliveries.list(tenantId, subscriptionId, { limit: 10 });
+      const payloads = new Map(
+        page.items.map((d) => {
+          const payload = JSON.parse(d.payload) as { data: DomainEvent; survey?: { url: string } };
+          return [payload.data.ticket.number, payload];
+        }),
+      );
+      expect(payloads.size).toBe(3);
+      expect(payloads.get(spam)).not.toHaveProperty('survey');
+      expect(payloads.get(off)).not.toHaveProperty('survey');
+      const { url } = payloads.get(kept)!.survey!;
+      expect(url).toMatch(/^https:\/\/api\.deskless\.example\/v1\/surveys\/s1\./);
+      // Signed with the deployment's reply secret: the API's survey routes take it.
+      const token = url.split('/').at(-1)!;
+      expect(await verifySurveyToken(makeTokenSigner(), token, new Date().toISOString())).toMatchObject({
+        tenantId,
+        ticket: kept,
+      });
+      await drainDeliveries();
+    } finally {
+      if (previousUrl === undefined) delete process.env[env.publicApiUrl];
+      else process.env[env.publicApiUrl] = previousUrl;
+    }
+  }, 60_000);
 });

@@ -23,3 +23,25 @@ export async function readCsatSurveys(
   const value = result.Item?.csatSurveys;
   return typeof value === 'boolean' ? value : DEFAULT_LIFECYCLE_SETTINGS.csatSurveys;
 }
+
+/**
+ * Whether a ticket is held as spam (spam is never surveyed), or null when there is no such ticket: one GetItem
+ * of that one attribute, so the webhook fan-out reads no whole ticket and carries none of the ticket store.
+ */
+export async function readTicketSpam(
+  client: DynamoDBDocumentClient,
+  table: string,
+  tenantId: string,
+  number: number,
+): Promise<boolean | null> {
+  const result = await client.send(
+    new GetCommand({
+      TableName: table,
+      Key: keys.ticket(tenantId, number),
+      ProjectionExpression: 'pk, spam',
+      ConsistentRead: true,
+    }),
+  );
+  if (!result.Item) return null;
+  return result.Item.spam === true;
+}

@@ -127,12 +127,18 @@ export function makeReceiveChannelMessage(deps: ChannelIntakeDeps) {
   ): Promise<ChannelIntakeResult> {
     const { tenantId } = channel;
     const key = deliveryKey(deps.channelCrypto, channel.id, options.deliveryId);
-    const replayed = await deliveredTo(tenantId, key);
+    const thread = options.thread ?? true;
+    const threadTicket = () =>
+      thread ? deps.channels.conversationTicket(tenantId, channel.id, message.conversationId) : null;
+    // The replay check, the sender's profile and the thread's ticket are independent reads: issued together,
+    // so a channel message waits on one round trip for them, as an API create does for its own reads.
+    const [replayed, customer, firstThreadTicket]: [number | null, CustomerUpsert, number | null] =
+      await Promise.all([
+        deliveredTo(tenantId, key),
+        deps.customers.identify(tenantId, senderIdentity(message.from), message.from.name?.trim() || null),
+        threadTicket(),
+      ]);
     if (replayed !== null) return { ticket: replayed, outcome: 'duplicate' };
-
-    const identity = senderIdentity(message.from);
-    const name = message.from.name?.trim() || null;
-    const customer: CustomerUpsert = await deps.customers.identify(tenantId, identity, name);
     const author: Actor = {
       type: 'customer',
       id: customer.ref.id,
@@ -172,11 +178,8 @@ export function makeReceiveChannelMessage(deps: ChannelIntakeDeps) {
             ],
           };
 
-    const thread = options.thread ?? true;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const current = thread
-        ? await deps.channels.conversationTicket(tenantId, channel.id, message.conversationId)
-        : null;
+      const current = attempt === 1 ? firstThreadTicket : await threadTicket();
       const ticket = current === null ? null : await deps.tickets.get(tenantId, current);
       const now = deps.clock.now();
       try {

@@ -9,6 +9,7 @@ import {
   webhookPayload,
 } from '../webhooks/delivery.ts';
 import { matchesEvent, RULE_NOTIFICATION, type Subscription } from '../webhooks/subscription.ts';
+import { isSolve, SOLVE_EVENT_TYPE, type SurveyLinkFor } from '../webhooks/survey-link.ts';
 
 /**
  * How long a container keeps a tenant's subscriptions: every domain event reads them, and a burst of events
@@ -43,6 +44,11 @@ export interface FanoutDeps {
   readonly queue: WebhookQueue;
   readonly clock: Clock;
   readonly ids: Ids;
+  /**
+   * The satisfaction survey link a solve's `ticket.status_changed` payload carries (webhooks/survey-link.ts);
+   * asked only for a solve some subscription takes. Without it, no payload carries one.
+   */
+  readonly surveyLinkFor?: SurveyLinkFor | undefined;
 }
 
 /** One payload to make for one subscription. */
@@ -106,11 +112,16 @@ export interface FanoutResult {
 
 /**
  * Every domain event → one delivery per subscription that wants it, each written once (a redelivered event makes
- * none again: a conditional put on the event and the payload type) and queued for its first attempt.
+ * none again: a conditional put on the event and the payload type) and queued for its first attempt. The payload
+ * is stored on the delivery: every retry and redelivery sends the same body (a solve's survey link included).
  */
 export function makeFanOutEvent(deps: FanoutDeps) {
   return async function fanOutEvent(event: PublishedEvent): Promise<FanoutResult> {
     const targets = targetsOf(event, await deps.subscriptions(event.tenantId));
+    const survey =
+      deps.surveyLinkFor && isSolve(event) && targets.some((target) => target.type === SOLVE_EVENT_TYPE)
+        ? await deps.surveyLinkFor(event.tenantId, event.ticket.number, event.occurredAt)
+        : null;
     const messages: DeliveryMessage[] = [];
     let duplicates = 0;
     let resent = 0;
@@ -122,7 +133,7 @@ export function makeFanOutEvent(deps: FanoutDeps) {
         id: `${DELIVERY_ID_PREFIX}${deps.ids.next()}`,
         eventId: event.id,
         type,
-        payload: webhookPayload(type, event.occurredAt, data),
+        payload: webhookPayload(type, event.occurredAt, data, type === SOLVE_EVENT_TYPE ? survey : null),
         now,
       });
       const written = await deps.deliveries.createOnce(delivery, `${event.id}#${type}`);

@@ -103,9 +103,17 @@ export interface QueuedDelivery extends DeliveryMessage {
   readonly delaySeconds: number;
 }
 
-/** The Standard Webhooks payload: `{ type, timestamp, data }`. */
-export function webhookPayload(type: string, timestamp: string, data: unknown): string {
-  return JSON.stringify({ type, timestamp, data });
+/**
+ * The Standard Webhooks payload: `{ type, timestamp, data }`, and `survey: { url, expiresAt }` beside them when
+ * the event is a solve that gets a satisfaction survey (webhooks/survey-link.ts).
+ */
+export function webhookPayload(
+  type: string,
+  timestamp: string,
+  data: unknown,
+  survey: { readonly url: string; readonly expiresAt: string } | null = null,
+): string {
+  return JSON.stringify(survey ? { type, timestamp, data, survey } : { type, timestamp, data });
 }
 
 /**
