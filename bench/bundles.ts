@@ -9,9 +9,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 import {
+  bundleBudgets,
   bundling,
   defaultBundleBudgetKb,
   type FunctionDefinition,
+  type FunctionName,
   functions,
 } from '../functions/topology.ts';
 import { median, round } from './stats.ts';
@@ -68,7 +70,7 @@ export const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
       ...Object.values(functions).map((fn: FunctionDefinition) => ({
         name: fn.name,
         entry: fn.entry,
-        budgetKb: fn.bundleBudget?.kb ?? defaultBundleBudgetKb,
+        budgetKb: bundleBudgets[fn.name as FunctionName]?.kb ?? defaultBundleBudgetKb,
       })),
       { name: 'SDK floor: DynamoDB client only', entry: floorEntry, budgetKb: null },
     ];

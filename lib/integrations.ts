@@ -185,9 +185,10 @@ export class DesklessIntegrations extends Construct {
       body: TaskInput.fromObject(renderTemplate(call.body) as Record<string, unknown>),
       assign: { issue: '{% $states.result.ResponseBody %}' },
     });
-    // Only answers that say nothing was created are retried: a timeout may have created the issue already.
+    // Only answers that say nothing was created are retried (429 throttled, 503 unavailable): a timeout, a 500
+    // or a gateway's 502/504 may have created the issue already, and a retry would open a second one.
     createIssue.addRetry({
-      errors: status(429, 502, 503, 504),
+      errors: status(429, 503),
       interval: Duration.seconds(5),
       maxAttempts: 3,
       backoffRate: 2,

@@ -30,8 +30,9 @@ const UNAVAILABLE = new Set([
 /**
  * Channel credentials (Twilio auth tokens) by name, from Secrets Manager (`GetSecretValue`, the SecretString), or
  * from `DESKLESS_LOCAL_SECRET_<NAME>` when that is set. Cached per container for SECRET_CACHE_MS; a failed read is
- * not cached. The Secrets Manager client is loaded on first use, so a cold start that needs no secret does not
- * pay for it. SSM parameter names (starting with `/`) are refused: that needs the SSM client, not bundled.
+ * not cached; `{ fresh: true }` skips the cache and refreshes it (a token that may just have been rotated). The
+ * Secrets Manager client is loaded on first use, so a cold start that needs no secret does not pay for it. SSM
+ * parameter names (starting with `/`) are refused: that needs the SSM client, not bundled.
  */
 export function makeChannelSecretReader(
   options: {
@@ -64,8 +65,8 @@ export function makeChannelSecretReader(
   }
 
   return {
-    async read(name) {
-      const cached = cache.get(name);
+    async read(name, options) {
+      const cached = options?.fresh ? undefined : cache.get(name);
       if (cached && cached.until > now()) return cached.value;
       const local = environment[localSecretEnvVar(name)];
       let value: string;

@@ -1528,11 +1528,14 @@ export const ReportExportResponse = named(
     to: described(z.iso.date(), 'last day exported, included'),
     url: described(
       z.string(),
-      `pre-signed GET of the CSV in the exports bucket: works without a key for ${EXPORT_LINK_SECONDS / 60} minutes`,
+      `pre-signed GET of the CSV in the exports bucket: works without a key for ${EXPORT_LINK_SECONDS / 60} minutes, or until the function's credentials expire if sooner`,
     ),
     key: described(z.string(), 'the object: `exports/{tenant}/{ulid}.csv`, deleted after 7 days'),
     rows: described(integer, 'data rows in the file (without the header)'),
-    expiresAt: described(timestamp, 'when the link stops working'),
+    expiresAt: described(
+      timestamp,
+      `when the link stops working at the latest: valid ${EXPORT_LINK_SECONDS / 60} minutes, or until the function's credentials expire if sooner (it is signed with the function's temporary credentials; export again for a fresh link)`,
+    ),
     truncated: described(
       z.boolean(),
       `tickets only: more than ${MAX_EXPORT_TICKETS.toLocaleString('en')} tickets were active in the range; the file holds the ${MAX_EXPORT_TICKETS.toLocaleString('en')} of oldest activity (export a shorter range for the rest)`,
@@ -1593,7 +1596,7 @@ const TwilioSettingsSchema = named(
     fromNumber: described(e164, 'the Twilio number replies go out from, E.164'),
     authTokenSecret: described(
       z.string().check(z.trim(), z.minLength(1), z.maxLength(2048)),
-      'where the account’s auth token is kept: a Secrets Manager secret name or ARN, or an SSM SecureString parameter name (starting with /)',
+      'where the account’s auth token is kept: a Secrets Manager secret (SSM parameters are not supported) named deskless/twilio/<tenant id>/…, or that secret’s full ARN; any other name is refused with 422',
     ),
   }),
   'TwilioSettings',
@@ -1741,7 +1744,7 @@ export const ChannelMessageBody = named(
             }),
           )
           .check(z.maxLength(20)),
-        `files to download and keep: at most ${LINKED_ATTACHMENT_LIMITS.maxPerMessage} per message, ${LINKED_ATTACHMENT_LIMITS.maxBytes / 1024 / 1024} MB each, ${LINKED_ATTACHMENT_LIMITS.maxBytesPerMessage / 1024 / 1024} MB together, ${LINKED_ATTACHMENT_LIMITS.timeoutMs / 1000} s each, from public addresses, no executables; one that cannot be kept is listed in an internal note, never a failed message`,
+        `files to download and keep: at most ${LINKED_ATTACHMENT_LIMITS.maxPerMessage} per message, ${LINKED_ATTACHMENT_LIMITS.maxBytes / 1024 / 1024} MB each, ${LINKED_ATTACHMENT_LIMITS.maxBytesPerMessage / 1024 / 1024} MB together, downloaded together within ${LINKED_ATTACHMENT_LIMITS.deadlineMs / 1000} s, from public addresses, no executables; one that cannot be kept is listed in an internal note, never a failed message`,
       ),
     ),
     sentAt: z.optional(described(timestamp, 'when it was sent (informational)')),
@@ -1819,6 +1822,20 @@ export const ConversationListQuery = z.strictObject({
 /** `{id}` of the conversation routes; for `POST /v1/conversations/{id}` it is `<id>:resolve` or `<id>:escalate`. */
 export const ConversationParam = z.strictObject({ id: z.string().check(z.minLength(1), z.maxLength(200)) });
 
+/** `GET /v1/conversations/{id}`: its messages come a page at a time (a long chat would outgrow a response). */
+export const ConversationMessagesQuery = z.strictObject({
+  limit: z._default(
+    described(
+      z.coerce
+        .number()
+        .check(z.refine(Number.isInteger, { message: 'must be an integer' }), z.gte(1), z.lte(200)),
+      'messages per page, 1 to 200',
+    ),
+    50,
+  ),
+  cursor: z.optional(described(cursor, 'the `nextCursor` of the previous page')),
+});
+
 export const ConversationReplyBody = named(
   z.strictObject({
     text: described(text(MAX_CHAT_MESSAGE_CHARS), 'the reply, as the customer will read it'),
@@ -1890,7 +1907,11 @@ export const ConversationPage = page(ConversationResponse, 'ConversationPage');
 export const ConversationWithMessagesResponse = named(
   z.object({
     conversation: ConversationResponse,
-    messages: described(z.array(ChatMessageResponse), 'the whole conversation, oldest first'),
+    messages: described(z.array(ChatMessageResponse), 'a page of its messages, oldest first'),
+    nextCursor: described(
+      z.nullable(z.string()),
+      'pass as `cursor` for the next page of messages; null on the last page',
+    ),
   }),
   'ConversationWithMessages',
 );

@@ -99,6 +99,12 @@ export interface TicketReferences {
  */
 export interface InboundMessage {
   readonly messageId: string;
+  /**
+   * Whose key space the id is in: 'email' (the default) for a mail's Message-ID, which any sender chooses and
+   * mail threading looks up; 'channel' for a channel's delivery id or a chat escalation marker, a key space no
+   * mail can write to or be threaded by.
+   */
+  readonly namespace?: 'email' | 'channel' | undefined;
 }
 
 /**
@@ -306,7 +312,10 @@ export interface RoutingStore {
 
 /** Usage counters per tenant per day (DESIGN.md data model): metering adds, finance reads. */
 export interface UsageStore {
-  /** Adds every tenant's counts of one metered batch, all or nothing. */
+  /**
+   * Adds every tenant's counts of one metered batch: each transaction all or nothing, a tenant-day never split;
+   * throws `UsageNotWrittenError` naming what was not written.
+   */
   add(usage: UsageByTenantDay): Promise<void>;
   /** Counts per day of a tenant between two days (inclusive, YYYY-MM-DD). */
   read(tenantId: string, fromDay: string, toDay: string): Promise<Map<string, DayUsage>>;
@@ -324,7 +333,12 @@ export interface MailboxStore {
 
 /** Message-IDs recorded for tickets (inbound and sent), for threading. */
 export interface MessageStore {
-  ticketsFor(tenantId: string, messageIds: readonly string[]): Promise<Map<string, number>>;
+  /** The tickets the ids were recorded for; mail Message-IDs unless `namespace` is 'channel' (InboundMessage). */
+  ticketsFor(
+    tenantId: string,
+    messageIds: readonly string[],
+    options?: { readonly namespace?: InboundMessage['namespace'] },
+  ): Promise<Map<string, number>>;
   isRecorded(tenantId: string, messageId: string): Promise<boolean>;
   recordOutbound(
     tenantId: string,
@@ -596,8 +610,11 @@ export class SecretUnavailableError extends Error {
 
 /** Named secrets a tenant's channel points at (a Twilio auth token), read at run time and cached per container. */
 export interface SecretReader {
-  /** The secret's value; SecretUnavailableError when it is missing, empty or not readable by this function. */
-  read(name: string): Promise<string>;
+  /**
+   * The secret's value; SecretUnavailableError when it is missing, empty or not readable by this function.
+   * `fresh` skips the cache (and refreshes it): for a value that may just have been rotated.
+   */
+  read(name: string, options?: { readonly fresh?: boolean }): Promise<string>;
 }
 
 /** Twilio's webhook signature (X-Twilio-Signature): base64 HMAC-SHA1 of the signed payload with the auth token. */
@@ -633,6 +650,17 @@ export class SmsRejectedError extends Error {
   ) {
     super(message);
     this.name = 'SmsRejectedError';
+  }
+}
+
+/**
+ * The request may have reached Twilio but no answer came back (a timeout, a connection lost after it was sent):
+ * whether the SMS went out is unknown, so it must not be sent again (that could send it twice).
+ */
+export class SmsOutcomeUnknownError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SmsOutcomeUnknownError';
   }
 }
 
@@ -684,7 +712,18 @@ export interface RemoteFiles {
   fetch(
     url: string,
     limits: { readonly maxBytes: number; readonly timeoutMs: number },
+    options?: RemoteFileOptions,
   ): Promise<{ readonly content: Uint8Array; readonly contentType: string | null }>;
+}
+
+/** How one download may authenticate. */
+export interface RemoteFileOptions {
+  /**
+   * MMS media of a Twilio SMS channel: a URL under that account's Messages resource on Twilio's API is fetched
+   * with HTTP basic auth (account sid, auth token), following at most one redirect, which gets no credentials.
+   * Any other URL is fetched as usual, without them.
+   */
+  readonly twilio?: { readonly accountSid: string; readonly authToken: string } | undefined;
 }
 
 /** What channels need that the core cannot make itself: random secrets and digests. */

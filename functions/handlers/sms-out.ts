@@ -36,7 +36,7 @@ const consume = makeSqsConsumer(
     const attempt = Number(record.attributes.ApproximateReceiveCount) || 1;
     const result = await sendSms(event.tenantId, event.ticket.number, event.id, attempt);
     if (result.outcome === 'rejected') {
-      logger.warn('sms-out: Twilio refused the message; not retried', {
+      logger.warn('sms-out: the message was refused (or its outcome is unknown); not retried', {
         tenantId: event.tenantId,
         ticket: event.ticket.number,
         eventId: event.id,

@@ -34,6 +34,8 @@ const fanOut = makeFanOutEvent({
     publicApiUrl: () => process.env[env.publicApiUrl] || null,
     warn: (message) => logger.warn(message),
   }),
+  warn: (message, error) =>
+    logger.warn(message, { error: error instanceof Error ? error.message : String(error) }),
 });
 
 /**

@@ -13,7 +13,7 @@ import type { UseCases } from '../core/use-cases/index.ts';
 import { maxBodyBytes } from '../topology.ts';
 import type { Operation } from './operations.ts';
 import { problem } from './problem.ts';
-import { type ApiEvent, bodyText, HttpProblem, type HttpRequest, json } from './request.ts';
+import { type ApiEvent, bodyBytes, bodyText, HttpProblem, type HttpRequest, json } from './request.ts';
 import type { RouterLogger } from './router.ts';
 import { webFormPage, webFormThanksPage } from './web-form-page.ts';
 
@@ -34,12 +34,29 @@ function channelJson(channel: InboundChannel, base: string) {
   };
 }
 
+const tooLarge = () =>
+  new HttpProblem('payload-too-large', `the body is larger than ${maxBodyBytes / 1024} KB`);
+
 function rawBodyOf(event: ApiEvent): string {
   const raw = bodyText(event) ?? '';
-  if (Buffer.byteLength(raw, 'utf8') > maxBodyBytes) {
-    throw new HttpProblem('payload-too-large', `the body is larger than ${maxBodyBytes / 1024} KB`);
-  }
+  if (Buffer.byteLength(raw, 'utf8') > maxBodyBytes) throw tooLarge();
   return raw;
+}
+
+/** A signed body's bytes, untouched: the signature covers them, not text decoded from them. */
+function rawBytesOf(event: ApiEvent): Uint8Array {
+  const raw = bodyBytes(event) ?? new Uint8Array();
+  if (raw.byteLength > maxBodyBytes) throw tooLarge();
+  return raw;
+}
+
+/** Decoded only after the signature verified: bytes that are not UTF-8 are refused, never replaced. */
+function utf8Text(raw: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(raw);
+  } catch {
+    throw new HttpProblem('invalid-request', 'the body is not UTF-8');
+  }
 }
 
 /** A form post's fields; browsers send untouched inputs as "", which count as absent. */
@@ -119,12 +136,13 @@ export function makeChannelOperations(
       if (contentType && !/^application\/([\w.+-]+\+)?json\b/i.test(contentType)) {
         throw new HttpProblem('unsupported-media-type', `content-type ${contentType} is not JSON`);
       }
-      const raw = rawBodyOf(request.event);
+      const raw = rawBytesOf(request.event);
       // Parsed only once the signature verified: a stranger's body is not even looked at.
-      const parse = (body: string): ChannelMessage => {
+      const parse = (body: Uint8Array): ChannelMessage => {
         let parsed: unknown;
+        const text = utf8Text(body);
         try {
-          parsed = JSON.parse(body);
+          parsed = JSON.parse(text);
         } catch (error) {
           throw new HttpProblem('malformed-json', `the body is not valid JSON: ${(error as Error).message}`);
         }
@@ -153,7 +171,7 @@ export function makeChannelOperations(
 
     getWebForm: async (request) => {
       const { id } = request.params(IdParam);
-      const channel = await useCases.getWebForm(id);
+      const { channel, repliesByEmail } = await useCases.getWebForm(id);
       return {
         statusCode: 200,
         headers: {
@@ -163,7 +181,7 @@ export function makeChannelOperations(
             "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors *",
           'cache-control': 'public, max-age=300',
         },
-        body: webFormPage(channel.name, `${baseUrl(request)}${publicPath(channel)}`),
+        body: webFormPage(channel.name, `${baseUrl(request)}${publicPath(channel)}`, repliesByEmail),
       };
     },
 
@@ -187,7 +205,7 @@ export function makeChannelOperations(
         return {
           statusCode: 202,
           headers: { 'content-type': 'text/html; charset=utf-8' },
-          body: webFormThanksPage(),
+          body: webFormThanksPage(result.repliesByEmail),
         };
       }
       return json(202, { status: 'received' });

@@ -1,6 +1,7 @@
 import {
   ConversationActionBody,
   ConversationListQuery,
+  ConversationMessagesQuery,
   ConversationParam,
   ConversationReplyBody,
 } from '../contracts/api.ts';
@@ -31,10 +32,15 @@ export function makeConversationOperations(useCases: UseCases): Record<string, O
 
     getConversation: async (request) => {
       const { id } = request.params(ConversationParam);
-      const { conversation, messages } = await useCases.getConversation(request.tenant(), conversationId(id));
+      const { limit, cursor } = request.query(ConversationMessagesQuery);
+      const { conversation, messages, nextCursor } = await useCases.getConversation(
+        request.tenant(),
+        conversationId(id),
+        { limit, cursor },
+      );
       return json(
         200,
-        { conversation: conversationJson(conversation), messages },
+        { conversation: conversationJson(conversation), messages, nextCursor },
         {
           etag: `"${conversation.version}"`,
         },

@@ -268,9 +268,11 @@ const CONTRACTS: Record<string, OperationContract> = {
       'Chat conversations of one status (`open` by default), latest message first; one DynamoDB Query per page. A chat channel’s messages stay a conversation (no ticket) until an agent, the channel’s conditions, its message count or its minutes escalate it.',
   },
   getConversation: {
+    query: api.ConversationMessagesQuery,
     response: api.ConversationWithMessagesResponse,
     status: 200,
-    description: 'The conversation and every message in it, oldest first.',
+    description:
+      'The conversation and a page of its messages, oldest first: `limit` (default 50, at most 200) messages, then `nextCursor` for the next page (null on the last); one DynamoDB Query per page.',
   },
   replyToConversation: {
     body: api.ConversationReplyBody,

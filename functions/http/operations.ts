@@ -498,7 +498,7 @@ export function makeOperations(
       );
     },
 
-    receiveTwilioSms: makeReceiveTwilioSmsOperation(useCases),
+    receiveTwilioSms: makeReceiveTwilioSmsOperation(useCases, info.logger),
 
     createSubscription: async (request) => {
       const body = request.json(CreateSubscriptionBody);

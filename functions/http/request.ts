@@ -58,6 +58,12 @@ export function validate<S extends z.ZodMiniType>(
   return result.data;
 }
 
+/** The body's bytes as they arrived: base64-decoded when API Gateway encoded it, else the text's UTF-8. */
+export function bodyBytes(event: ApiEvent): Uint8Array | undefined {
+  if (event.body === undefined || event.body === null) return undefined;
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+}
+
 export function bodyText(event: ApiEvent): string | undefined {
   if (event.body === undefined || event.body === null) return undefined;
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;

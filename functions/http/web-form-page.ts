@@ -24,15 +24,18 @@ const STYLE = `
 
 const page = (title: string, content: string) => htmlDocument(title, STYLE, content);
 
-/** The form, posting (urlencoded) to `action`, the form's own public URL. */
-export function webFormPage(name: string, action: string): string {
+/**
+ * The form, posting (urlencoded) to `action`, the form's own public URL. `repliesByEmail`: the tenant has a
+ * support mailbox, so agents' replies are mailed; otherwise the page promises no email reply.
+ */
+export function webFormPage(name: string, action: string, repliesByEmail: boolean): string {
   return page(
     name,
     `<h1>${escapeHtml(name)}</h1>
 <form method="post" action="${escapeHtml(action)}" accept-charset="utf-8">
   <label for="name">Your name <span class="hint">(optional)</span></label>
   <input id="name" name="name" type="text" autocomplete="name" maxlength="200">
-  <label for="email">Email <span class="hint">(we reply here)</span></label>
+  <label for="email">Email <span class="hint">(${repliesByEmail ? 'we reply here' : 'so we can get back to you'})</span></label>
   <input id="email" name="email" type="email" autocomplete="email" maxlength="254" required>
   <label for="subject">Subject <span class="hint">(optional)</span></label>
   <input id="subject" name="subject" type="text" maxlength="200">
@@ -48,10 +51,10 @@ export function webFormPage(name: string, action: string): string {
 }
 
 /** What a person sees after sending (and, identically, a bot that filled the honeypot). */
-export function webFormThanksPage(): string {
+export function webFormThanksPage(repliesByEmail: boolean): string {
   return page(
     'Message received',
     `<h1>Thank you</h1>
-<p role="status">We received your message and will reply by email.</p>`,
+<p role="status">We received your message and will ${repliesByEmail ? 'reply by email' : 'get back to you'}.</p>`,
   );
 }

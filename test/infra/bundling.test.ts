@@ -5,16 +5,15 @@ import { pathToFileURL } from 'node:url';
 import type { CfnElement } from 'aws-cdk-lib';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import {
+  bundleBudgets,
   defaultBundleBudgetKb,
-  type FunctionDefinition,
   type FunctionName,
   functions,
 } from '../../functions/topology.ts';
 import { resourcesOf, synthDeskless } from './synth.ts';
 
 /** A cold start loads the whole bundle; past its budget it shows in p99 latency. */
-const budgetBytes = (name: FunctionName) =>
-  ((functions[name] as FunctionDefinition).bundleBudget?.kb ?? defaultBundleBudgetKb) * 1024;
+const budgetBytes = (name: FunctionName) => (bundleBudgets[name]?.kb ?? defaultBundleBudgetKb) * 1024;
 const functionNames = Object.keys(functions) as FunctionName[];
 
 /**

@@ -121,12 +121,13 @@ describe('the two email queues', () => {
     expect(rules).toHaveLength(1);
     expect(rules[0]!.Properties).toMatchObject({
       EventBusName: { Ref: statefulId(stateful.eventBus) },
-      // Only public comments and solves on email conversations: the function is not invoked for anything else.
+      // Only public comments and solves on email conversations (email and web form tickets): the function is
+      // not invoked for anything else.
       EventPattern: {
         source: [eventBus.source],
         'detail-type': ['comment.added', 'ticket.status_changed'],
         detail: {
-          ticket: { channel: ['email'] },
+          ticket: { channel: ['email', 'web_form'] },
           $or: [{ data: { public: [true] } }, { data: { to: ['solved'] } }],
         },
       },

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -35,7 +36,7 @@ async function call(
   method: string,
   path: string,
   key: string | null,
-  options: EventOptions & { sourceIp?: string } = {},
+  options: EventOptions & { sourceIp?: string; base64?: boolean } = {},
 ): Promise<Reply> {
   let auth: EventOptions['auth'] = null;
   if (key !== null) {
@@ -51,6 +52,7 @@ async function call(
   const event: ApiEvent = apiEvent(method, path, { ...options, auth });
   event.headers = { host: 'desk.example.test', 'x-forwarded-proto': 'https', ...event.headers };
   if (options.sourceIp) event.requestContext.http.sourceIp = options.sourceIp;
+  if (options.base64) event.isBase64Encoded = true;
   const result = (await api(event, lambdaContext('api'))) as ApiResult & { statusCode: number };
   const headers = (result.headers ?? {}) as Record<string, string>;
   const text = String(result.body ?? '');
@@ -79,7 +81,7 @@ beforeAll(async () => {
       response.end(Buffer.from([0x89, 0x50, 0x4e, 0x47, 9, 9, 9]));
       return;
     }
-    if (request.url === '/slow') return; // never answers: the 5 s deadline gives up on it
+    if (request.url === '/slow') return; // never answers: the 8 s deadline gives up on it
     response.writeHead(404);
     response.end();
   });
@@ -195,7 +197,11 @@ describe('channel administration', () => {
       body: {
         type: 'sms_twilio',
         name: 'SMS',
-        twilio: { accountSid: `AC${'a'.repeat(32)}`, fromNumber: '+14155550100', authTokenSecret: 'x' },
+        twilio: {
+          accountSid: `AC${'a'.repeat(32)}`,
+          fromNumber: '+14155550100',
+          authTokenSecret: `deskless/twilio/${tenantId}/main`,
+        },
       },
     });
     expect(sms.body.url).toBe(`https://desk.example.test/v1/channels/${sms.body.id}/twilio`);
@@ -360,6 +366,63 @@ describe('the signed webhook route', () => {
       signed(chat.body.secret, message('c', 'hello')),
     );
     expect([202, 409]).toContain(chatMessage.status);
+  });
+
+  it('verifies the signature over the body bytes as they arrived, then refuses bytes that are not UTF-8', async () => {
+    const at = Math.floor(Date.now() / 1000);
+    const sign = (msgId: string, bytes: Buffer) => {
+      const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
+      const mac = createHmac('sha256', key).update(Buffer.concat([Buffer.from(`${msgId}.${at}.`), bytes]));
+      return {
+        'webhook-id': msgId,
+        'webhook-timestamp': String(at),
+        'webhook-signature': `v1,${mac.digest('base64')}`,
+      };
+    };
+    const send = (bytes: Buffer, headers: Record<string, string>) =>
+      call('POST', `/v1/channels/${id}/messages`, null, {
+        rawBody: bytes.toString('base64'),
+        base64: true,
+        headers,
+      });
+    const prefix = '{"conversationId":"conv-bytes","from":{"email":"ann@example.com"},"text":"caf';
+    // Latin-1 "é" (0xe9): not UTF-8.
+    const latin1 = Buffer.concat([Buffer.from(prefix), Buffer.from([0xe9]), Buffer.from('"}')]);
+    const notUtf8 = await send(latin1, sign('msg_bytes1', latin1));
+    expect(notUtf8.status).toBe(400);
+    expect(notUtf8.body.detail).toBe('the body is not UTF-8');
+    // Signed over the text a lenient decoder makes of those bytes (U+FFFD): not what arrived, so not verified.
+    const replaced = Buffer.from(latin1.toString('utf8'));
+    expect((await send(latin1, sign('msg_bytes2', replaced))).status).toBe(401);
+    // The same message in UTF-8, base64-encoded by API Gateway: taken in.
+    const utf8 = Buffer.from(`${prefix}é"}`);
+    const ok = await send(utf8, sign('msg_bytes3', utf8));
+    expect(ok).toMatchObject({ status: 202, body: { outcome: 'created' } });
+    const timeline = await call('GET', `/v1/tickets/${ok.body.ticket}/timeline`, admin);
+    expect(timeline.body.items.find((e: { type: string }) => e.type === 'comment').data.body).toBe('café');
+  });
+
+  it('keeps delivery ids apart from email Message-IDs: a mail item with the same id claims nothing', async () => {
+    const { channelCrypto } = await import('../../functions/adapters/channels/channel-crypto.ts');
+    const client = await import('../../functions/adapters/dynamodb/client.ts');
+    const { DynamoDbMessageStore } = await import('../../functions/adapters/dynamodb/message-store.ts');
+    const { deliveryKey } = await import('../../functions/core/use-cases/channel-intake.ts');
+    const messages = new DynamoDbMessageStore(client.documentClient, client.tableNamesFromEnv());
+    // A mail's Message-ID item (as a sent or received mail writes it) equal to the next delivery's key.
+    const key = deliveryKey(channelCrypto, id, 'msg_ns1');
+    await messages.recordOutbound(tenantId, 999_999, [key], new Date().toISOString());
+    const first = await post(message('conv-ns', 'Not a duplicate'), { id: 'msg_ns1' });
+    expect(first).toMatchObject({ status: 202, body: { outcome: 'created' } });
+    expect(first.body.ticket).not.toBe(999_999);
+    // The delivery is recorded in its own key space: mail threading (In-Reply-To, References) cannot see it.
+    expect(await messages.ticketsFor(tenantId, [key], { namespace: 'channel' })).toEqual(
+      new Map([[key, first.body.ticket]]),
+    );
+    const other = deliveryKey(channelCrypto, id, 'msg_ns2');
+    await post(message('conv-ns2', 'Another'), { id: 'msg_ns2' });
+    expect(await messages.ticketsFor(tenantId, [other])).toEqual(new Map());
+    const replay = await post(message('conv-ns', 'Not a duplicate'), { id: 'msg_ns1' });
+    expect(replay.body).toEqual({ ticket: first.body.ticket, outcome: 'duplicate' });
   });
 
   it('keeps a linked attachment in the mail bucket and notes the ones it could not keep', async () => {

@@ -12,6 +12,7 @@ import { makeDynamoDbPorts } from '../../functions/adapters/dynamodb/ports.ts';
 import { DynamoDbTimerStore } from '../../functions/adapters/dynamodb/timer-store.ts';
 import { EventBridgePublisher } from '../../functions/adapters/eventbridge/publisher.ts';
 import type { InboundChannel } from '../../functions/core/channels/channel.ts';
+import { MAX_CHAT_MESSAGE_CHARS } from '../../functions/core/chat/conversation.ts';
 import { ConcurrentModificationError } from '../../functions/core/errors.ts';
 import type { Clock } from '../../functions/core/ports.ts';
 import { timerShard } from '../../functions/core/timers.ts';
@@ -224,6 +225,31 @@ describe('conversation store on DynamoDB Local', () => {
   });
 });
 
+describe('escalation racing customer messages', () => {
+  it('puts every message on the ticket: in the transcript or as a comment, once', async () => {
+    const quiet: InboundChannel = {
+      ...channel,
+      chat: { escalateAfterMessages: null, escalateAfterMinutes: null },
+    };
+    const first = await intake.receive(quiet, message('race 0', 'prov-escalation-race'));
+    const texts = ['race 1', 'race 2', 'race 3', 'race 4'];
+    const [escalated] = await Promise.all([
+      callApi('POST', `/v1/conversations/${first.conversation}:escalate`, admin, {
+        body: { reason: 'race' },
+      }),
+      ...texts.map((text) => intake.receive(quiet, message(text, 'prov-escalation-race'))),
+    ]);
+    expect([200, 201]).toContain(escalated.status);
+    const number = escalated.body.ticket.number;
+    const timeline = await callApi('GET', `/v1/tickets/${number}/timeline?limit=100`, admin);
+    const bodies: string[] = timeline.body.items
+      .filter((e: { type: string }) => e.type === 'comment')
+      .map((e: { data: { body: string } }) => e.data.body);
+    const all = bodies.join('\n');
+    for (const text of ['race 0', ...texts]) expect(all.split(text), text).toHaveLength(2);
+  });
+});
+
 describe('conversation events through the outbox', () => {
   it('publishes message, resolution and escalation events as conversation.* domain events', async () => {
     const first = await intake.receive(channel, message('Ping', 'prov-events'));
@@ -285,5 +311,45 @@ describe('the conversations API through the handlers', () => {
     );
     // A cursor of another tenant's list is refused (the cursor helper's validation problem), never served.
     expect(tampered.status).toBe(422);
+  });
+
+  it('reads a long conversation’s messages in pages, and refuses a chat message over the limit', async () => {
+    const quiet: InboundChannel = {
+      ...channel,
+      chat: { escalateAfterMessages: null, escalateAfterMinutes: null },
+    };
+    const first = await intake.receive(quiet, message('page 1', 'prov-pages'));
+    for (let i = 2; i <= 5; i++) await intake.receive(quiet, message(`page ${i}`, 'prov-pages'));
+    const texts: string[] = [];
+    let next: string | null = null;
+    let pages = 0;
+    do {
+      const query: string = next ? `&cursor=${encodeURIComponent(next)}` : '';
+      const read = await callApi('GET', `/v1/conversations/${first.conversation}?limit=2${query}`, admin);
+      expect(read.status).toBe(200);
+      expect(read.body.messages.length).toBeLessThanOrEqual(2);
+      texts.push(...read.body.messages.map((m: { text: string }) => m.text));
+      next = read.body.nextCursor;
+      pages++;
+    } while (next);
+    expect(texts).toEqual(['page 1', 'page 2', 'page 3', 'page 4', 'page 5']);
+    expect(pages).toBeGreaterThanOrEqual(3);
+    // A cursor of another conversation's messages is refused, never served.
+    const other = await intake.receive(quiet, message('elsewhere', 'prov-pages-other'));
+    const firstPage = await callApi('GET', `/v1/conversations/${first.conversation}?limit=2`, admin);
+    const crossed = await callApi(
+      'GET',
+      `/v1/conversations/${other.conversation}?cursor=${encodeURIComponent(firstPage.body.nextCursor)}`,
+      admin,
+    );
+    expect(crossed.status).toBe(422);
+    expect((await callApi('GET', `/v1/conversations/${first.conversation}?limit=500`, admin)).status).toBe(
+      400,
+    );
+
+    await expect(
+      intake.receive(quiet, message('w'.repeat(MAX_CHAT_MESSAGE_CHARS + 1), 'prov-pages')),
+    ).rejects.toMatchObject({ code: 'validation' });
+    expect((await store.get(tenantId, first.conversation))?.messages).toBe(5);
   });
 });

@@ -1,5 +1,6 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, SQSEvent } from 'aws-lambda';
 import MailComposer from 'nodemailer/lib/mail-composer';
@@ -8,7 +9,12 @@ import { documentClient, tableNamesFromEnv } from '../../functions/adapters/dyna
 import { DynamoDbMailboxStore } from '../../functions/adapters/dynamodb/mail-stores.ts';
 import { eventItem } from '../../functions/adapters/dynamodb/ticket-items.ts';
 import { DynamoDbUsageStore } from '../../functions/adapters/dynamodb/usage-store.ts';
-import { DEPLOYMENT_TENANT, UsageBuffer, usageBuffer } from '../../functions/adapters/metering/buffer.ts';
+import {
+  DEPLOYMENT_TENANT,
+  UsageBuffer,
+  UsageNotWrittenError,
+  usageBuffer,
+} from '../../functions/adapters/metering/buffer.ts';
 import { metered, tenantsOfRecords } from '../../functions/adapters/metering/invocation.ts';
 import { PLATFORM_LOG_BYTES_PER_INVOCATION } from '../../functions/adapters/metering/logs.ts';
 import { openTicket } from '../../functions/core/tickets.ts';
@@ -141,6 +147,49 @@ describe('measured usage', () => {
     });
     // The counters' own writes went through the metered client, and were not counted as write units.
     expect((await measured(tenant))['dynamodb.wru']).toBeUndefined();
+  });
+
+  it('counts a flush whose second transaction failed once: the first is not added again', async () => {
+    // 14 tenants with 8 counters each (9 items with the overhead): 126 items, two transactions.
+    const run = Math.random().toString(36).slice(2, 8);
+    const tenants = Array.from({ length: 14 }, (_, i) => `mu-chunk-${run}-${i}`);
+    const counters = [
+      'api.requests',
+      'lambda.requests',
+      'lambda.gb_seconds',
+      'logs.bytes',
+      'dynamodb.rru',
+      'dynamodb.wru',
+      's3.puts',
+      'sqs.requests',
+    ] as const;
+    const day = new Date().toISOString().slice(0, 10);
+    // A client whose second TransactWriteItems fails before it reaches DynamoDB, once.
+    const base = new DynamoDBClient({});
+    let transactions = 0;
+    base.middlewareStack.add(
+      (next, context) => async (args) => {
+        if ((context as { commandName?: string }).commandName === 'TransactWriteItemsCommand') {
+          transactions++;
+          if (transactions === 2) throw new Error('the network went away');
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'failSecondTransaction' },
+    );
+    const flaky = new DynamoDbUsageStore(DynamoDBDocumentClient.from(base), tables);
+    const buffer = new UsageBuffer();
+    for (const tenant of tenants) for (const counter of counters) buffer.record(tenant, counter, 2);
+    await expect(buffer.flush(flaky, { force: true })).rejects.toBeInstanceOf(UsageNotWrittenError);
+    await buffer.flush(flaky, { force: true });
+    expect(transactions).toBe(3);
+    for (const tenant of tenants) {
+      const counts = (await store.read(tenant, day, day)).get(day);
+      expect(counts, tenant).toEqual({
+        ...Object.fromEntries(counters.map((counter) => [counter, 2])),
+        'metering.counter_writes': counters.length + 1,
+      });
+    }
   });
 
   it('meters the outbox: invocations, logs and each tenant’s entries put on the bus', async () => {

@@ -12,7 +12,7 @@ import type { InboundChannel } from '../../functions/core/channels/channel.ts';
 import { newChannel } from '../../functions/core/channels/manage.ts';
 import { EMPTY_TWIML } from '../../functions/core/channels/sms.ts';
 import { toDomainEvent } from '../../functions/core/domain-events.ts';
-import { SmsRejectedError } from '../../functions/core/ports.ts';
+import { SmsOutcomeUnknownError, SmsRejectedError } from '../../functions/core/ports.ts';
 import type { ApiResult } from '../../functions/http/request.ts';
 import { type LocalTwilio, startLocalTwilio } from '../../local/twilio.ts';
 import { apiEvent, type EventOptions } from '../support/api-event.ts';
@@ -318,7 +318,35 @@ describe('Twilio’s webhook', () => {
       smsParams({ from: CUSTOMER, to: OUR_NUMBER, body: 'x', accountSid }),
     );
     expect(response.status).toBe(409);
-    expect(response.body.detail).toContain(`deskless/twilio/${tenantId}/`);
+    // Generic: nothing of the tenant's setup (its id, the secret's name, the AWS error) to a stranger.
+    expect(response.body.detail).toBe("this channel's Twilio credentials are not configured");
+    expect(JSON.stringify(response.body)).not.toContain(tenantId);
+  });
+
+  it('refuses (422) a channel naming a token secret outside the tenant’s prefix, on create and on patch', async () => {
+    const twilioSettings = (authTokenSecret: string) => ({
+      accountSid,
+      fromNumber: OUR_NUMBER,
+      authTokenSecret,
+    });
+    for (const name of ['x', 'deskless/twilio/someone-else/main', `/deskless/twilio/${tenantId}/main`]) {
+      const created = await call('POST', '/v1/channels', admin, {
+        body: { type: 'sms_twilio', name: 'SMS', twilio: twilioSettings(name) },
+      });
+      expect(created.status).toBe(422);
+      expect(created.body.errors).toEqual([
+        { path: 'twilio.authTokenSecret', message: expect.stringContaining(`deskless/twilio/${tenantId}/`) },
+      ]);
+    }
+    const good = await call('POST', '/v1/channels', admin, {
+      body: { type: 'sms_twilio', name: 'SMS', twilio: twilioSettings(`deskless/twilio/${tenantId}/main`) },
+    });
+    expect(good.status).toBe(201);
+    const patched = await call('PATCH', `/v1/channels/${good.body.id}`, admin, {
+      body: { twilio: twilioSettings('deskless/twilio/someone-else/main') },
+    });
+    expect(patched.status).toBe(422);
+    expect(patched.body.errors[0].path).toBe('twilio.authTokenSecret');
   });
 });
 
@@ -436,6 +464,36 @@ describe('the Twilio REST adapter and the delivery markers', () => {
     await expect(
       unreachable.send({ accountSid, authToken: 't', from: OUR_NUMBER, to: CUSTOMER, body: 'x' }),
     ).rejects.not.toBeInstanceOf(SmsRejectedError);
+  });
+
+  it('tells a lost answer (outcome unknown) from a Twilio that was never reached', async () => {
+    // Takes the request, never answers: it may have sent the SMS.
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const sender = makeTwilioSmsSender({
+        baseUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+        timeoutMs: 300,
+      });
+      await expect(
+        sender.send({ accountSid, authToken: 't', from: OUR_NUMBER, to: CUSTOMER, body: 'x' }),
+      ).rejects.toBeInstanceOf(SmsOutcomeUnknownError);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+    // A port nothing listens on: the connection is refused, nothing was sent.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const closedPort = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const refused = makeTwilioSmsSender({ baseUrl: `http://127.0.0.1:${closedPort}`, timeoutMs: 2000 });
+    const error = await refused
+      .send({ accountSid, authToken: 't', from: OUR_NUMBER, to: CUSTOMER, body: 'x' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(SmsOutcomeUnknownError);
+    expect(error).not.toBeInstanceOf(SmsRejectedError);
   });
 
   it('claim a part once; a fresh claim is busy, a stale one is taken over, a settled one stays settled', async () => {

@@ -142,7 +142,7 @@ export class MemoryTicketStore implements TicketStore {
 
   private recordInbound(tenantId: string, number: number, message: InboundMessage | undefined) {
     if (!message) return;
-    const key = `${tenantId}#${message.messageId.toLowerCase()}`;
+    const key = memoryMessageKey(tenantId, message);
     if (this.messages.has(key)) throw new DuplicateMessageError(message.messageId);
     this.messages.set(key, number);
   }
@@ -543,12 +543,28 @@ export function memoryPorts() {
   return ports;
 }
 
+/**
+ * A once-only message key, as the message items hold it: a Message-ID case-insensitively; a channel delivery
+ * id (`namespace: 'channel'`) case-sensitively under `CHDLV#`, which no (lower-cased) Message-ID can be.
+ */
+export function memoryMessageKey(tenantId: string, message: InboundMessage): string {
+  return message.namespace === 'channel'
+    ? `${tenantId}#CHDLV#${message.messageId}`
+    : `${tenantId}#${message.messageId.toLowerCase()}`;
+}
+
 export class MemoryMessageStore implements MessageStore {
   constructor(private readonly tickets: MemoryTicketStore) {}
-  async ticketsFor(tenantId: string, ids: readonly string[]) {
+  async ticketsFor(
+    tenantId: string,
+    ids: readonly string[],
+    options: { readonly namespace?: InboundMessage['namespace'] } = {},
+  ) {
     const found = new Map<string, number>();
     for (const id of ids) {
-      const number = this.tickets.messages.get(`${tenantId}#${id.toLowerCase()}`);
+      const number = this.tickets.messages.get(
+        memoryMessageKey(tenantId, { messageId: id, namespace: options.namespace }),
+      );
       if (number !== undefined) found.set(id, number);
     }
     return found;

@@ -43,7 +43,8 @@ export class MemoryConversationStore implements ConversationStore {
   constructor(private readonly ticketMessages: Map<string, number> = new Map()) {}
 
   private key = (tenantId: string, id: string) => `${tenantId}#${id}`;
-  private messageKey = (tenantId: string, messageId: string) => `${tenantId}#${messageId.toLowerCase()}`;
+  // Chat messages come through a channel: their keys are channel delivery keys (in-memory-ports.ts).
+  private messageKey = (tenantId: string, messageId: string) => `${tenantId}#CHDLV#${messageId}`;
 
   async get(tenantId: string, id: string) {
     return this.conversations.get(this.key(tenantId, id)) ?? null;

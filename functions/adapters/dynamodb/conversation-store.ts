@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type {
   ChatMessage,
   Conversation,
@@ -13,8 +13,9 @@ import { DuplicateMessageError, type InboundMessage, type PageRequest } from '..
 import type { Timer } from '../../core/timers.ts';
 import type { TableNames } from './client.ts';
 import { queryCollection } from './collection.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
 import { keys } from './keys.ts';
-import { messageHash } from './message-store.ts';
+import { inboundMessageKey } from './message-store.ts';
 import { timerItem, timerKey } from './timer-items.ts';
 import { type TransactItem, transact, withoutStorageAttributes } from './transactions.ts';
 
@@ -49,7 +50,8 @@ function inboundPut(table: string, conversation: Conversation, message: InboundM
     Put: {
       TableName: table,
       Item: {
-        ...keys.message(conversation.tenantId, messageHash(message.messageId)),
+        // Chat messages come through a channel: their keys are channel delivery keys, whatever the caller says.
+        ...inboundMessageKey(conversation.tenantId, { messageId: message.messageId, namespace: 'channel' }),
         entity: 'message',
         messageId: message.messageId,
         conversationId: conversation.id,
@@ -96,17 +98,36 @@ export class DynamoDbConversationStore implements ConversationStore {
     return typeof id === 'string' ? this.get(tenantId, id) : null;
   }
 
-  messages(tenantId: string, id: string, page: PageRequest): Promise<Page<ChatMessage>> {
-    return queryCollection<ChatMessage>(
-      this.client,
-      this.tables.main,
-      keys.conversationPk(tenantId, id),
-      'MSG#',
-      page,
-    ).then((result) => ({
-      items: result.items.map(({ id: messageId, author, text, at }) => ({ id: messageId, author, text, at })),
-      nextCursor: result.nextCursor,
-    }));
+  /**
+   * A page of messages, oldest first (the cursor helpers of collection.ts). Strongly consistent, unlike other
+   * collections: an escalation's transcript is read right after the conversation's last write and must see
+   * every message written before it.
+   */
+  async messages(tenantId: string, id: string, page: PageRequest): Promise<Page<ChatMessage>> {
+    const pk = keys.conversationPk(tenantId, id);
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tables.main,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': 'MSG#' },
+        ConsistentRead: true,
+        Limit: page.limit,
+        ExclusiveStartKey: decodeCursor(page.cursor, {
+          attributes: ['pk', 'sk'],
+          partitionAttribute: 'pk',
+          partition: pk,
+        }),
+      }),
+    );
+    return {
+      items: (result.Items ?? []).map(({ id: messageId, author, text, at }) => ({
+        id: messageId as string,
+        author: author as ChatMessage['author'],
+        text: text as string,
+        at: at as string,
+      })),
+      nextCursor: encodeCursor(result.LastEvaluatedKey),
+    };
   }
 
   async list(tenantId: string, status: ConversationStatus, page: PageRequest): Promise<Page<Conversation>> {
@@ -214,7 +235,7 @@ export class DynamoDbConversationStore implements ConversationStore {
     const result = await this.client.send(
       new GetCommand({
         TableName: this.tables.main,
-        Key: keys.message(tenantId, messageHash(messageId)),
+        Key: inboundMessageKey(tenantId, { messageId, namespace: 'channel' }),
         ConsistentRead: true,
       }),
     );

@@ -47,6 +47,14 @@ export const keys = {
     pk: `${t(tenantId)}#MSG#${messageHash}`,
     sk: 'MSG',
   }),
+  /**
+   * A channel delivery's once-only item (a webhook-id, a Twilio MessageSid, a chat escalation marker): apart
+   * from the Message-IDs, which any mail sender chooses and mail threading looks up.
+   */
+  channelDelivery: (tenantId: string, deliveryHash: string) => ({
+    pk: `${t(tenantId)}#CHDLV#${deliveryHash}`,
+    sk: 'CHDLV',
+  }),
   /** Global like API keys: the intake learns the tenant from the recipient address. */
   mailbox: (address: string) => ({ pk: `MAILBOX#${address}`, sk: META }),
   mailboxesPk: (tenantId: string) => `${t(tenantId)}#MAILBOXES`,

@@ -10,6 +10,20 @@ export function messageHash(messageId: string): string {
   return createHash('sha256').update(messageId.toLowerCase()).digest('base64url').slice(0, 32);
 }
 
+/**
+ * The once-only item's key of an inbound message: a mail's Message-ID (case-insensitive) under `MSG#`, a
+ * channel delivery id (case-sensitive, the provider's) under `CHDLV#`, which no mail can write or look up.
+ */
+export function inboundMessageKey(tenantId: string, message: InboundMessage): { pk: string; sk: string } {
+  if (message.namespace === 'channel') {
+    return keys.channelDelivery(
+      tenantId,
+      createHash('sha256').update(message.messageId).digest('base64url').slice(0, 32),
+    );
+  }
+  return keys.message(tenantId, messageHash(message.messageId));
+}
+
 /** The Message-ID → ticket item of an inbound mail, written once: its condition is the de-duplication. */
 export function inboundMessagePut(
   table: string,
@@ -22,7 +36,7 @@ export function inboundMessagePut(
     Put: {
       TableName: table,
       Item: {
-        ...keys.message(tenantId, messageHash(message.messageId)),
+        ...inboundMessageKey(tenantId, message),
         entity: 'message',
         messageId: message.messageId,
         ticketNumber,
@@ -40,19 +54,27 @@ export class DynamoDbMessageStore implements MessageStore {
     private readonly tables: Pick<TableNames, 'main'>,
   ) {}
 
-  async ticketsFor(tenantId: string, messageIds: readonly string[]): Promise<Map<string, number>> {
-    const byHash = new Map(messageIds.map((id) => [messageHash(id), id]));
+  async ticketsFor(
+    tenantId: string,
+    messageIds: readonly string[],
+    options: { readonly namespace?: InboundMessage['namespace'] } = {},
+  ): Promise<Map<string, number>> {
+    // Ids that differ only in case are one mail item: asked for once (BatchGetItem refuses duplicate keys).
+    const byPk = new Map<string, { key: { pk: string; sk: string }; messageId: string }>();
+    for (const messageId of messageIds) {
+      const key = inboundMessageKey(tenantId, { messageId, namespace: options.namespace });
+      byPk.set(key.pk, { key, messageId });
+    }
     const found = new Map<string, number>();
-    if (byHash.size === 0) return found;
+    if (byPk.size === 0) return found;
     const items = await batchGet(
       this.client,
       this.tables.main,
-      [...byHash.keys()].map((hash) => keys.message(tenantId, hash)),
+      [...byPk.values()].map((entry) => entry.key),
     );
     for (const item of items) {
-      const hash = String(item.pk).split('#MSG#')[1]!;
-      const id = byHash.get(hash);
-      if (id !== undefined) found.set(id, Number(item.ticketNumber));
+      const entry = byPk.get(String(item.pk));
+      if (entry) found.set(entry.messageId, Number(item.ticketNumber));
     }
     return found;
   }

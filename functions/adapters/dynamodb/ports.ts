@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Clock } from '../../core/ports.ts';
+import type { Clock, ExportStore } from '../../core/ports.ts';
 import { makeCurrentSla, type TimerContextSource, withTimers } from '../../core/timed-tickets.ts';
 import { deploymentPriceTable } from '../../core/use-cases/cost-report.ts';
 import type { Ports } from '../../core/use-cases/index.ts';
@@ -11,6 +11,8 @@ import { channelCrypto } from '../channels/channel-crypto.ts';
 import { makeRemoteFiles } from '../channels/remote-files.ts';
 import { makeClock } from '../clock.ts';
 import { makeIds } from '../ids.ts';
+import type { UsageBuffer } from '../metering/buffer.ts';
+import { meterBlobWrites, recordS3Write, tenantUnderPrefix } from '../metering/record.ts';
 import { makeExportBucket } from '../s3/export-bucket.ts';
 import { apiKeySecrets } from '../secrets.ts';
 import { makeTokenSigner } from '../token-signer.ts';
@@ -107,11 +109,14 @@ export function makeDynamoDbPorts(
     // Reads the reply secret when a survey link is first signed or checked, not at cold start.
     tokens: makeTokenSigner(),
     // Report exports; the bucket's name is read when the first export is written.
-    exports: makeExportBucket(),
+    exports: meterExportWrites(makeExportBucket()),
     channels: new DynamoDbChannelStore(client, tables),
     messages: new DynamoDbMessageStore(client, tables),
     rateLimiter: new DynamoDbSenderRateLimiter(client, tables, mail.senderRateLimit),
-    blobs: attachmentBucketFromEnv(),
+    // Channel attachments under `{attachmentsPrefix}{tenant}/…`: each PUT and its bytes metered for that tenant.
+    blobs: meterBlobWrites(attachmentBucketFromEnv(), (key) =>
+      tenantUnderPrefix(key, mail.attachmentsPrefix),
+    ),
     remoteFiles: makeRemoteFiles(),
     channelCrypto,
     conversations: new DynamoDbConversationStore(client, tables),
@@ -161,5 +166,20 @@ export function makeDynamoDbMailPorts(client: DynamoDBDocumentClient, tables: Pi
   return {
     messages: new DynamoDbMessageStore(client, tables),
     rateLimiter: new DynamoDbSenderRateLimiter(client, tables, mail.senderRateLimit),
+  };
+}
+
+/**
+ * Report exports (`exports/{tenant}/…`, core/use-cases/reports.ts) with each successful PUT metered for that
+ * tenant: one `s3.puts` and the CSV's UTF-8 bytes as `s3.bytes_written`.
+ */
+export function meterExportWrites(store: ExportStore, buffer?: UsageBuffer): ExportStore {
+  return {
+    async put(key, body, options) {
+      await store.put(key, body, options);
+      const tenant = tenantUnderPrefix(key, 'exports/');
+      recordS3Write(tenant, Buffer.byteLength(body, 'utf8'), buffer ? { buffer } : {});
+    },
+    signedUrl: (key, expiresInSeconds) => store.signedUrl(key, expiresInSeconds),
   };
 }

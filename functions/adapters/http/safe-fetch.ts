@@ -94,6 +94,9 @@ export function makeSafeFetch(policy: UrlPolicy): SafeFetch {
           headers: { ...req.headers, ...(body ? { 'content-length': String(body.byteLength) } : {}) },
           lookup,
           timeout: req.timeoutMs,
+          // A new connection each time: a kept-alive socket reused after a Lambda freeze may have been closed by
+          // the other end meanwhile, and its hang-up would count as a failed attempt.
+          agent: false,
         },
         (response) => {
           const chunks: Buffer[] = [];

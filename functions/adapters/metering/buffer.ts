@@ -50,8 +50,10 @@ export class UsageBuffer {
       await store.add(batch);
       return writes;
     } catch (error) {
-      // Kept for the next flush rather than lost.
-      for (const [tenant, days] of batch) {
+      // Kept for the next flush rather than lost; only what the store says it did not write, when it says
+      // (the transactions it did write are counted already and must not be added twice).
+      const kept = error instanceof UsageNotWrittenError ? error.unwritten : batch;
+      for (const [tenant, days] of kept) {
         for (const [day, counts] of days) {
           for (const [counter, quantity] of Object.entries(counts)) {
             this.record(tenant, counter as UsageCounter, quantity ?? 0, new Date(`${day}T12:00:00Z`));
@@ -60,6 +62,24 @@ export class UsageBuffer {
       }
       throw error;
     }
+  }
+}
+
+/**
+ * A usage store's failed `add` that names what it did not write: the rest of the batch was written (in
+ * earlier transactions) and is counted already. `partly` says some of it was.
+ */
+export class UsageNotWrittenError extends Error {
+  override readonly name = 'UsageNotWrittenError';
+  constructor(
+    readonly unwritten: UsageByTenantDay,
+    readonly partly: boolean,
+    cause: unknown,
+  ) {
+    super(
+      `usage counters ${partly ? 'partly ' : ''}not written: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
   }
 }
 

@@ -1,4 +1,9 @@
-import { type OutboundSms, SmsRejectedError, type SmsSender } from '../../core/ports.ts';
+import {
+  type OutboundSms,
+  SmsOutcomeUnknownError,
+  SmsRejectedError,
+  type SmsSender,
+} from '../../core/ports.ts';
 
 /**
  * Where Twilio's REST API is: https://api.twilio.com unless this variable says otherwise (the local runtime and
@@ -24,6 +29,39 @@ export class TwilioUnavailableError extends Error {
   }
 }
 
+/** Errors of a connection that never reached Twilio (no request was sent on it). */
+const CONNECT_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'CERT_HAS_EXPIRED',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+function codeOf(error: unknown): string | undefined {
+  const cause = (error as { cause?: unknown }).cause;
+  const code = (cause as { code?: unknown } | undefined)?.code ?? (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** True when fetch failed before the request could reach Twilio (refused, no such host, a bad certificate). */
+export function neverSent(error: unknown): boolean {
+  const code = codeOf(error);
+  return code !== undefined && CONNECT_ERRORS.has(code);
+}
+
+function reasonOf(error: unknown): string {
+  const code = codeOf(error);
+  const message = error instanceof Error ? error.message : String(error);
+  return code ? `${message} (${code})` : message;
+}
+
 /** Twilio's error body: `{ code, message, more_info, status }`. */
 function describe(status: number, text: string): { code: number | null; message: string } {
   try {
@@ -40,7 +78,8 @@ function describe(status: number, text: string): { code: number | null; message:
  * Twilio's Messages API: `POST {base}/2010-04-01/Accounts/{AccountSid}/Messages.json`, form-encoded `To`, `From`,
  * `Body`, HTTP basic auth with the account sid and auth token. The base URL is the deployment's (never a tenant's
  * choice), so a plain fetch with a timeout is enough. A 4xx other than 408/429 is final (SmsRejectedError);
- * anything else is worth retrying.
+ * a timeout or a connection lost once the request may have gone out is SmsOutcomeUnknownError (never resent);
+ * anything else (5xx, 408, 429, a connection never made) is worth retrying.
  */
 export function makeTwilioSmsSender(
   options: {
@@ -62,17 +101,26 @@ export function makeTwilioSmsSender(
         );
       }
       const url = `${base}/2010-04-01/Accounts/${sms.accountSid}/Messages.json`;
-      const response = await doFetch(url, {
-        method: 'POST',
-        headers: {
-          authorization: `Basic ${Buffer.from(`${sms.accountSid}:${sms.authToken}`, 'utf8').toString('base64')}`,
-          'content-type': 'application/x-www-form-urlencoded',
-          accept: 'application/json',
-        },
-        body: new URLSearchParams({ To: sms.to, From: sms.from, Body: sms.body }).toString(),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      const text = await response.text();
+      let response: Response;
+      try {
+        response = await doFetch(url, {
+          method: 'POST',
+          headers: {
+            authorization: `Basic ${Buffer.from(`${sms.accountSid}:${sms.authToken}`, 'utf8').toString('base64')}`,
+            'content-type': 'application/x-www-form-urlencoded',
+            accept: 'application/json',
+          },
+          body: new URLSearchParams({ To: sms.to, From: sms.from, Body: sms.body }).toString(),
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+      } catch (error) {
+        // Twilio was never reached: nothing was sent, retrying is safe.
+        if (neverSent(error)) throw error;
+        // The request may have gone out (a timeout, a connection lost mid-exchange): the outcome is unknown.
+        throw new SmsOutcomeUnknownError(`no answer from Twilio: ${reasonOf(error)}`, { cause: error });
+      }
+      // A body lost after a success status still means sent.
+      const text = await response.text().catch(() => '');
       if (response.ok) {
         let sid: unknown;
         try {

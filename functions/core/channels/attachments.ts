@@ -11,8 +11,13 @@ export const LINKED_ATTACHMENT_LIMITS = {
   maxPerMessage: 5,
   maxBytes: 10 * 1024 * 1024,
   maxBytesPerMessage: 25 * 1024 * 1024,
-  /** Per download, for the whole exchange: the sender waits for the acknowledgement. */
-  timeoutMs: 5_000,
+  /**
+   * For all of a message's downloads together (they run at once), storing included. The sender waits for the
+   * acknowledgement, which comes only after the message is stored, and the API function stops at 15 s: 8 s
+   * leaves the rest for the reads and the ticket write (and their retries), so a slow file server can cost a
+   * file, never the message.
+   */
+  deadlineMs: 8_000,
 } as const;
 
 export interface LinkedAttachment {
@@ -103,10 +108,16 @@ export interface KeptAttachments {
   readonly refused: { readonly name: string; readonly url: string; readonly reason: string }[];
 }
 
+/** A download still running when the message's deadline passes: the file is listed as not kept. */
+export const UNFINISHED_DOWNLOAD = 'download did not finish in time';
+
 /**
- * Downloads and stores a message's linked files, one after the other, within LINKED_ATTACHMENT_LIMITS.
- * `keyPrefix` is unique to the message (derived from its delivery id), so a redelivery overwrites the same
- * objects rather than adding copies.
+ * Downloads and stores a message's linked files, all at once, within LINKED_ATTACHMENT_LIMITS and under one
+ * deadline for the lot (`deadlineMs`, by default `LINKED_ATTACHMENT_LIMITS.deadlineMs`): a file still
+ * downloading (or being stored) then is refused with UNFINISHED_DOWNLOAD and no longer awaited. Each file is
+ * stored as soon as it is in; the per-message byte limit takes them in the order they arrive. `keyPrefix` is
+ * unique to the message (derived from its delivery id), so a redelivery overwrites the same objects rather
+ * than adding copies.
  */
 export async function keepLinkedAttachments(
   deps: {
@@ -115,68 +126,86 @@ export async function keepLinkedAttachments(
   },
   keyPrefix: string,
   linked: readonly LinkedAttachment[],
+  deadlineMs: number = LINKED_ATTACHMENT_LIMITS.deadlineMs,
 ): Promise<KeptAttachments> {
   const limits = LINKED_ATTACHMENT_LIMITS;
-  const attachments: AttachmentMeta[] = [];
-  const refused: KeptAttachments['refused'] = [];
+  type Refusal = { readonly dropped: string; readonly size?: number; readonly contentType?: string };
+  type Outcome = Refusal | { readonly kept: AttachmentMeta };
   let total = 0;
-  for (const [index, attachment] of linked.entries()) {
-    const name = attachmentName(attachment);
+
+  const keep = async (attachment: LinkedAttachment, name: string, index: number): Promise<Outcome> => {
     const declared = attachment.contentType ?? null;
-    const drop = (reason: string, size = 0, contentType = declared) => {
-      attachments.push({
-        filename: name,
-        contentType: contentType ?? 'application/octet-stream',
-        size,
-        key: null,
-        inline: false,
-        dropped: reason,
-      });
-      refused.push({ name, url: attachment.url, reason });
-    };
-    if (index >= limits.maxPerMessage) {
-      drop(`a message keeps at most ${limits.maxPerMessage} attachments`);
-      continue;
-    }
     const before = executableReason(name, [declared], null);
-    if (before) {
-      drop(`${before} is not accepted`);
-      continue;
-    }
-    const room = limits.maxBytesPerMessage - total;
-    if (room <= 0) {
-      drop(`the message's attachments exceed ${mb(limits.maxBytesPerMessage)}`);
-      continue;
-    }
+    if (before) return { dropped: `${before} is not accepted` };
     let file: { content: Uint8Array; contentType: string | null };
     try {
       file = await deps.files.fetch(attachment.url, {
-        maxBytes: Math.min(limits.maxBytes, room),
-        timeoutMs: limits.timeoutMs,
+        // Downloads run at once: each may take the message's whole allowance, checked as they arrive.
+        maxBytes: Math.min(limits.maxBytes, limits.maxBytesPerMessage),
+        timeoutMs: deadlineMs,
       });
     } catch (error) {
       if (!(error instanceof RemoteFileError)) throw error;
-      const tooLarge = /larger than/.test(error.reason);
-      drop(
-        tooLarge && room < limits.maxBytes
-          ? `the message's attachments exceed ${mb(limits.maxBytesPerMessage)}`
-          : tooLarge
-            ? `larger than ${mb(limits.maxBytes)}`
-            : error.reason,
-      );
-      continue;
+      return {
+        dropped: /larger than/.test(error.reason) ? `larger than ${mb(limits.maxBytes)}` : error.reason,
+      };
     }
+    const size = file.content.byteLength;
     const contentType = baseType(file.contentType) || baseType(declared) || 'application/octet-stream';
     const after = executableReason(name, [declared, file.contentType], file.content);
-    if (after) {
-      drop(`${after} is not accepted`, file.content.byteLength, contentType);
-      continue;
+    if (after) return { dropped: `${after} is not accepted`, size, contentType };
+    if (total + size > limits.maxBytesPerMessage) {
+      return {
+        dropped: `the message's attachments exceed ${mb(limits.maxBytesPerMessage)}`,
+        size,
+        contentType,
+      };
     }
-    total += file.content.byteLength;
+    total += size;
     const safeName = name.replace(/[^\w.-]+/g, '_').slice(-100) || 'attachment';
     const key = `${keyPrefix}${index}-${safeName}`;
     await deps.blobs.put(key, file.content, contentType);
-    attachments.push({ filename: name, contentType, size: file.content.byteLength, key, inline: false });
+    return { kept: { filename: name, contentType, size, key, inline: false } };
+  };
+
+  const names = linked.map(attachmentName);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<Refusal>((resolve) => {
+    timer = setTimeout(() => resolve({ dropped: UNFINISHED_DOWNLOAD }), deadlineMs);
+  });
+  let outcomes: Outcome[];
+  try {
+    outcomes = await Promise.all(
+      linked.map((attachment, index): Outcome | Promise<Outcome> =>
+        index >= limits.maxPerMessage
+          ? { dropped: `a message keeps at most ${limits.maxPerMessage} attachments` }
+          : // Whichever comes first: the file kept (or refused), or the deadline; a late one is abandoned.
+            Promise.race([keep(attachment, names[index]!, index), late]),
+      ),
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+
+  const attachments: AttachmentMeta[] = [];
+  const refused: KeptAttachments['refused'] = [];
+  for (const [index, outcome] of outcomes.entries()) {
+    if ('kept' in outcome) {
+      attachments.push(outcome.kept);
+      continue;
+    }
+    const attachment = linked[index]!;
+    const name = names[index]!;
+    const reason = outcome.dropped;
+    attachments.push({
+      filename: name,
+      contentType: outcome.contentType ?? attachment.contentType ?? 'application/octet-stream',
+      size: outcome.size ?? 0,
+      key: null,
+      inline: false,
+      dropped: reason,
+    });
+    refused.push({ name, url: attachment.url, reason });
   }
   return { attachments, refused };
 }

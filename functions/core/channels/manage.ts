@@ -13,6 +13,7 @@ import type {
   TwilioSettings,
   WebFormSettings,
 } from './channel.ts';
+import { TWILIO_SECRET_PREFIX, twilioSecretAllowed } from './sms.ts';
 
 /**
  * How long a rotated-out secret keeps verifying. A provider (or the tenant's own sender) picks a new secret up
@@ -55,7 +56,12 @@ const SETTINGS_OF: Record<ChannelType, 'twilio' | 'chat' | 'webForm' | null> = {
 };
 
 /** Settings given for another type are refused (a typo there would otherwise be silently ignored). */
-function settingsErrors(type: ChannelType, input: ChannelPatch, creating: boolean): FieldError[] {
+function settingsErrors(
+  tenantId: string,
+  type: ChannelType,
+  input: ChannelPatch,
+  creating: boolean,
+): FieldError[] {
   const errors: FieldError[] = [];
   const own = SETTINGS_OF[type];
   for (const field of ['twilio', 'chat', 'webForm'] as const) {
@@ -70,6 +76,15 @@ function settingsErrors(type: ChannelType, input: ChannelPatch, creating: boolea
     errors.push({
       path: 'twilio',
       message: 'an sms_twilio channel needs its Twilio settings (accountSid, fromNumber, authTokenSecret)',
+    });
+  }
+  const secret = own === 'twilio' ? input.twilio?.authTokenSecret : undefined;
+  if (secret !== undefined && !twilioSecretAllowed(tenantId, secret)) {
+    errors.push({
+      path: 'twilio.authTokenSecret',
+      message: `must be a Secrets Manager secret named ${TWILIO_SECRET_PREFIX}${tenantId}/… (or its ARN)${
+        secret.startsWith('/') ? '; SSM parameters are not supported' : ''
+      }`,
     });
   }
   return errors;
@@ -116,7 +131,7 @@ export function newChannel(
   secret: string,
   now: string,
 ): InboundChannel {
-  refuse(settingsErrors(input.type, input, true));
+  refuse(settingsErrors(tenantId, input.type, input, true));
   const kind = SETTINGS_OF[input.type];
   return {
     tenantId,
@@ -137,7 +152,7 @@ export function newChannel(
 
 /** The channel after a patch; the same channel (same version) when nothing changes. */
 export function patchChannel(channel: InboundChannel, patch: ChannelPatch, now: string): InboundChannel {
-  refuse(settingsErrors(channel.type, patch, false));
+  refuse(settingsErrors(channel.tenantId, channel.type, patch, false));
   const next: InboundChannel = {
     ...channel,
     ...(patch.name !== undefined && { name: patch.name.trim() }),

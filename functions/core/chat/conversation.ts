@@ -355,7 +355,31 @@ export function withPendingEscalation(
   return { ...change, conversation: { ...change.conversation, escalation: { ...escalation, at: now } } };
 }
 
-/** Whether an escalation was decided but its ticket not made yet. */
+/**
+ * Records an escalation decided on its own (an agent, the minutes timer) before its ticket is made, with no other
+ * change: from then on the conversation takes no message (see escalationPending), so the transcript read after
+ * this is the whole conversation.
+ */
+export function recordEscalation(
+  conversation: Conversation,
+  escalation: { readonly by: EscalationTrigger; readonly reason: string },
+  now: string,
+): ConversationChange {
+  assertNotEscalated(conversation, 'work');
+  const next: Conversation = {
+    ...conversation,
+    escalation: { ...escalation, at: now },
+    updatedAt: now,
+    version: conversation.version + 1,
+  };
+  return { previous: conversation, conversation: next, messages: [], events: [] };
+}
+
+/**
+ * Whether an escalation was decided but its ticket not made yet. Such a conversation takes no more messages: the
+ * escalation is finished first, and a customer's message then goes to the ticket as a comment (an agent's reply
+ * is refused), so nothing written after the transcript was read is missing from the ticket.
+ */
 export const escalationPending = (conversation: Conversation): boolean =>
   conversation.status !== 'escalated' && conversation.escalation !== null;
 

@@ -69,6 +69,25 @@ const AUTHOR_LABEL: Readonly<Record<ChatMessage['author']['type'], string>> = {
   system: 'system',
 };
 
+/**
+ * Longest transcript line (one message): a chat message at its limit with its time and author fits, a longer
+ * one (taken in before the limit) is cut, so the first message and the header always fit in the transcript.
+ */
+export const MAX_TRANSCRIPT_LINE_CHARS = 8_400;
+
+/** Longest header (the escalation's reason may quote long condition values). */
+const MAX_TRANSCRIPT_HEADER_CHARS = 2_000;
+
+/** `text` cut to at most `max` characters, saying how many were cut (never splitting a surrogate pair). */
+export function cutLine(text: string, max: number): string {
+  if (text.length <= max) return text;
+  // Room for the note: ` … 1234567 characters cut`.
+  let keep = Math.max(0, max - 32);
+  const code = text.charCodeAt(keep - 1);
+  if (code >= 0xd800 && code <= 0xdbff) keep--;
+  return `${text.slice(0, keep)} … ${text.length - keep} characters cut`;
+}
+
 /** `[2026-03-02 09:00 UTC] Ann (customer): text`; continuation lines indented so the transcript stays readable. */
 function transcriptLine(message: ChatMessage): string {
   const at = `${message.at.slice(0, 10)} ${message.at.slice(11, 16)} UTC`;
@@ -80,16 +99,20 @@ function transcriptLine(message: ChatMessage): string {
 
 /**
  * The ticket's first comment: why it was escalated, then the whole conversation in order, one line per message.
- * A conversation too long for one comment keeps its first message and as many of the latest as fit, and says
- * how many it left out (the conversation keeps them all).
+ * A message longer than a line may be is cut (saying how many characters); a conversation too long for one
+ * comment keeps its first message and as many of the latest as fit, and says how many it left out (the
+ * conversation keeps them all). The whole stays under MAX_TRANSCRIPT_CHARS.
  */
 export function transcriptComment(
   conversation: Pick<Conversation, 'id'>,
   messages: readonly ChatMessage[],
   escalation: { readonly by: EscalationTrigger; readonly reason: string },
 ): string {
-  const header = `Chat conversation ${conversation.id}, escalated (${escalation.by}): ${escalation.reason}.`;
-  const lines = messages.map(transcriptLine);
+  const header = cutLine(
+    `Chat conversation ${conversation.id}, escalated (${escalation.by}): ${escalation.reason}.`,
+    MAX_TRANSCRIPT_HEADER_CHARS,
+  );
+  const lines = messages.map((m) => cutLine(transcriptLine(m), MAX_TRANSCRIPT_LINE_CHARS));
   let budget = MAX_TRANSCRIPT_CHARS - header.length - 200;
   const [first, ...rest] = lines;
   if (first === undefined) return header;

@@ -2,7 +2,8 @@
  * Which network addresses Deskless may call on a tenant's behalf. Webhook subscriptions and attachment URLs of
  * inbound messages are chosen by tenants or by whoever sends them a message, so a request to them must never
  * reach the deployment's own network: no private, loopback, link-local (the instance metadata service),
- * carrier-grade NAT, multicast or reserved ranges, in IPv4 or IPv6 (including IPv4-mapped IPv6).
+ * carrier-grade NAT, multicast or reserved ranges, in IPv4 or IPv6 (including IPv4-mapped IPv6, and 6to4 and
+ * NAT64 addresses judged by the IPv4 address they embed; Teredo is refused).
  */
 
 /** How strict the check is. `allowLoopbackHttp` is the local runtime's: `http://127.0.0.1:port` to try it out. */
@@ -30,6 +31,7 @@ function isPublicV4([a, b, c]: V4): boolean {
   if (a === 172 && b >= 16 && b <= 31) return false; // private
   if (a === 192 && b === 168) return false; // private
   if (a === 192 && b === 0 && (c === 0 || c === 2)) return false; // IETF protocol assignments, TEST-NET-1
+  if (a === 192 && b === 88 && c === 99) return false; // 6to4 relay anycast (deprecated): tunnels anywhere
   if (a === 198 && (b === 18 || b === 19)) return false; // benchmarking
   if (a === 198 && b === 51 && c === 100) return false; // TEST-NET-2
   if (a === 203 && b === 0 && c === 113) return false; // TEST-NET-3
@@ -76,6 +78,14 @@ function isPublicV6(h: readonly number[]): boolean {
   if ((h0 & 0xffc0) === 0xfe80) return false; // link-local fe80::/10
   if ((h0 & 0xff00) === 0xff00) return false; // multicast
   if (h0 === 0x2001 && h[1] === 0x0db8) return false; // documentation
+  // Teredo 2001::/32: the tunnel's server and client addresses are inside, obfuscated; never a receiver.
+  if (h0 === 0x2001 && h[1] === 0x0000) return false;
+  if (h0 === 0x2002) {
+    // 6to4 2002::/16: the IPv4 address of the tunnel's end is hextets 1–2 (2002:a9fe:a9fe:: is 169.254.169.254).
+    const h1 = h[1] ?? 0;
+    const h2 = h[2] ?? 0;
+    return isPublicV4([h1 >> 8, h1 & 0xff, h2 >> 8, h2 & 0xff]);
+  }
   if (h0 === 0x0064 && h[1] === 0xff9b) {
     // NAT64: judge the embedded IPv4 address.
     return isPublicV4([h6 >> 8, h6 & 0xff, h7 >> 8, h7 & 0xff]);

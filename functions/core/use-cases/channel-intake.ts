@@ -17,6 +17,7 @@ import {
   type CustomerUpsert,
   DuplicateMessageError,
   type Ids,
+  type MailboxStore,
   type MessageStore,
   type RemoteFiles,
   type SenderRateLimiter,
@@ -59,6 +60,8 @@ export interface DeliveryOptions {
   readonly ticketChannel: Channel;
   /** False for a web form: every submission is a ticket of its own, never threaded. */
   readonly thread?: boolean | undefined;
+  /** The support address a new ticket is answered from by email (a web form's); none for other channels. */
+  readonly mailbox?: string | null | undefined;
 }
 
 export type ChannelOutcome = 'created' | 'commented' | 'follow_up' | 'duplicate';
@@ -78,16 +81,31 @@ export interface ChannelIntakeDeps {
   readonly channelCrypto: ChannelCrypto;
   readonly clock: Clock;
   readonly ids: Ids;
+  /** A web form's tickets are answered by email from the tenant's support address, when it has one. */
+  readonly mailboxes: Pick<MailboxStore, 'list'>;
 }
 
 /** Attempts before a thread that keeps changing under us gives up with 409 (the sender retries). */
 const MAX_ATTEMPTS = 4;
 const MAX_SUBJECT_CHARS = 120;
 
-/** The key that records a delivery (on the same table items as email Message-IDs): per channel, per id. */
+/**
+ * The key that records a delivery: per channel, per id, in the channel key space (`namespace: 'channel'`), apart
+ * from the email Message-IDs — a mail sender chooses its Message-ID and References, so in their space a crafted
+ * mail could claim a delivery before it arrives, or be threaded onto its ticket.
+ */
 export function deliveryKey(crypto: ChannelCrypto, channelId: string, deliveryId: string): string {
-  // Hashed: provider ids are case-sensitive, while the message items are looked up case-insensitively.
+  // Hashed: provider ids can be long and contain any character.
   return `${crypto.digest(deliveryId)}@${channelId}.channel`;
+}
+
+/** The once-only record of a delivery, as the ticket and conversation writes take it. */
+export function deliveryMessage(
+  crypto: ChannelCrypto,
+  channelId: string,
+  deliveryId: string,
+): { readonly messageId: string; readonly namespace: 'channel' } {
+  return { messageId: deliveryKey(crypto, channelId, deliveryId), namespace: 'channel' };
 }
 
 function subjectOf(message: ChannelMessage): string {
@@ -117,7 +135,7 @@ function refusedNote(refused: readonly { name: string; url: string; reason: stri
 
 export function makeReceiveChannelMessage(deps: ChannelIntakeDeps) {
   async function deliveredTo(tenantId: string, key: string): Promise<number | null> {
-    return (await deps.messages.ticketsFor(tenantId, [key])).get(key) ?? null;
+    return (await deps.messages.ticketsFor(tenantId, [key], { namespace: 'channel' })).get(key) ?? null;
   }
 
   return async function receiveChannelMessage(
@@ -126,7 +144,8 @@ export function makeReceiveChannelMessage(deps: ChannelIntakeDeps) {
     options: DeliveryOptions,
   ): Promise<ChannelIntakeResult> {
     const { tenantId } = channel;
-    const key = deliveryKey(deps.channelCrypto, channel.id, options.deliveryId);
+    const inboundMessage = deliveryMessage(deps.channelCrypto, channel.id, options.deliveryId);
+    const key = inboundMessage.messageId;
     const thread = options.thread ?? true;
     const threadTicket = () =>
       thread ? deps.channels.conversationTicket(tenantId, channel.id, message.conversationId) : null;
@@ -151,7 +170,6 @@ export function makeReceiveChannelMessage(deps: ChannelIntakeDeps) {
       channelType: channel.type,
       conversationId: message.conversationId,
     };
-    const inboundMessage = { messageId: key };
     // Kept once, before the write: the keys derive from the delivery, so a retried attempt rewrites the same files.
     const { attachments, refused } = await keepLinkedAttachments(
       { files: deps.remoteFiles, blobs: deps.blobs },
@@ -223,6 +241,7 @@ export function makeReceiveChannelMessage(deps: ChannelIntakeDeps) {
             conversation: ref,
             tags: channel.tags,
             group: channel.group,
+            mailbox: options.mailbox ?? null,
           },
           channelActor,
           now,
@@ -281,8 +300,9 @@ const WRONG_ROUTE: Record<Exclude<InboundChannel['type'], 'webhook'>, (id: strin
 
 /**
  * `POST /v1/channels/{id}/messages`: finds the channel (any tenant: the URL has only its id), checks the type,
- * verifies the Standard Webhooks signature against the raw body with the injected clock, then parses the body
- * (`parse` throws the HTTP layer's 400) and takes the message in. Nothing is stored before every check passed.
+ * verifies the Standard Webhooks signature against the raw body (its bytes as they arrived) with the injected
+ * clock, then parses the body (`parse` decodes and checks it, throwing the HTTP layer's 400) and takes the
+ * message in. Nothing is stored before every check passed.
  */
 export function makeReceiveWebhook(
   deps: Pick<ChannelIntakeDeps, 'channels' | 'clock' | 'channelCrypto'> & {
@@ -291,11 +311,11 @@ export function makeReceiveWebhook(
     readonly chat?: ChatIntake | undefined;
   },
 ) {
-  return async function receiveWebhook(
+  return async function receiveWebhook<Body extends Uint8Array | string>(
     channelId: string,
     delivery: SignedDelivery,
-    rawBody: string,
-    parse: (rawBody: string) => ChannelMessage,
+    rawBody: Body,
+    parse: (rawBody: Body) => ChannelMessage,
   ): Promise<ChannelIntakeResult | ChatIntakeResult> {
     const channel = await deps.channels.find(channelId);
     if (!channel) throw notFound(`channel ${channelId}`);
@@ -303,7 +323,7 @@ export function makeReceiveWebhook(
       throw new DomainError('conflict', WRONG_ROUTE[channel.type](channel.id));
     }
     const now = deps.clock.now();
-    const verdict = verifySignature(delivery, rawBody, liveSecrets(channel, now), now);
+    const verdict = await verifySignature(delivery, rawBody, liveSecrets(channel, now), now);
     if (!verdict.ok) throw new SignatureRejectedError(verdict);
     const message = parse(rawBody);
     if (channel.type === 'chat') {
@@ -313,7 +333,7 @@ export function makeReceiveWebhook(
         conversationId: message.conversationId,
         from: message.from,
         text: chatText(message),
-        inboundMessage: { messageId: deliveryKey(deps.channelCrypto, channel.id, verdict.id) },
+        inboundMessage: deliveryMessage(deps.channelCrypto, channel.id, verdict.id),
       });
     }
     return deps.receive(channel, message, { deliveryId: verdict.id, ticketChannel: 'webhook' });
@@ -330,9 +350,22 @@ export interface WebFormSubmission {
 }
 
 export type WebFormResult =
-  | { readonly outcome: 'created'; readonly ticket: number }
-  | { readonly outcome: 'honeypot' }
+  | { readonly outcome: 'created'; readonly ticket: number; readonly repliesByEmail: boolean }
+  | { readonly outcome: 'honeypot'; readonly repliesByEmail: boolean }
   | { readonly outcome: 'rate_limited'; readonly retryAfterSeconds: number };
+
+/**
+ * The support address a web form's tickets are answered from: the tenant's first mailbox (the oldest), so
+ * agents' public replies are mailed to the customer from it with the signed reply address, and the customer's
+ * answer threads back by email. Null when the tenant has no mailbox: then nobody is promised an email reply.
+ */
+async function formMailbox(mailboxes: Pick<MailboxStore, 'list'>, tenantId: string): Promise<string | null> {
+  const all = await mailboxes.list(tenantId);
+  const [first] = [...all].sort(
+    (a, b) => a.createdAt.localeCompare(b.createdAt) || a.address.localeCompare(b.address),
+  );
+  return first?.address ?? null;
+}
 
 /**
  * `POST /v1/forms/{id}`: a filled honeypot is answered as a success and stores nothing; then one token per
@@ -340,7 +373,7 @@ export type WebFormResult =
  * then a new ticket, never threaded.
  */
 export function makeSubmitWebForm(
-  deps: Pick<ChannelIntakeDeps, 'channels' | 'clock' | 'ids'> & {
+  deps: Pick<ChannelIntakeDeps, 'channels' | 'clock' | 'ids' | 'mailboxes'> & {
     readonly rateLimiter: SenderRateLimiter;
     readonly receive: ReturnType<typeof makeReceiveChannelMessage>;
   },
@@ -351,7 +384,10 @@ export function makeSubmitWebForm(
     clientIp: string,
   ): Promise<WebFormResult> {
     const channel = await findForm(deps.channels, channelId);
-    if (submission.website?.trim()) return { outcome: 'honeypot' };
+    // Looked up for a bot too: its thank-you page must be the one a person gets.
+    const mailbox = await formMailbox(deps.mailboxes, channel.tenantId);
+    const repliesByEmail = mailbox !== null;
+    if (submission.website?.trim()) return { outcome: 'honeypot', repliesByEmail };
     const perHour = channel.webForm?.perIpPerHour ?? 10;
     const taken = await deps.rateLimiter.take(
       channel.tenantId,
@@ -376,9 +412,9 @@ export function makeSubmitWebForm(
         subject: submission.subject,
         text: submission.message,
       },
-      { deliveryId: submissionId, ticketChannel: 'web_form', thread: false },
+      { deliveryId: submissionId, ticketChannel: 'web_form', thread: false, mailbox },
     );
-    return { outcome: 'created', ticket: result.ticket };
+    return { outcome: 'created', ticket: result.ticket, repliesByEmail };
   };
 }
 
@@ -389,7 +425,10 @@ async function findForm(channels: ChannelStore, channelId: string): Promise<Inbo
   return channel;
 }
 
-/** `GET /v1/forms/{id}`: the form's channel, for the page that renders it. */
-export function makeGetWebForm(deps: Pick<ChannelIntakeDeps, 'channels'>) {
-  return (channelId: string) => findForm(deps.channels, channelId);
+/** `GET /v1/forms/{id}`: the form's channel, and whether its tickets are answered by email, for its page. */
+export function makeGetWebForm(deps: Pick<ChannelIntakeDeps, 'channels' | 'mailboxes'>) {
+  return async (channelId: string): Promise<{ channel: InboundChannel; repliesByEmail: boolean }> => {
+    const channel = await findForm(deps.channels, channelId);
+    return { channel, repliesByEmail: (await formMailbox(deps.mailboxes, channel.tenantId)) !== null };
+  };
 }

@@ -5,7 +5,9 @@ import {
   type Conversation,
   conversationRef,
   type EscalationTrigger,
+  escalationPending,
   markEscalated,
+  recordEscalation,
 } from '../chat/conversation.ts';
 import { escalationSubject, requesterIdentity, transcriptComment } from '../chat/escalation.ts';
 import type { ConversationStore } from '../chat/ports.ts';
@@ -65,6 +67,8 @@ export const chatCaller = (tenantId: string, actor: Actor = CHAT_ACTOR): Caller 
 /** The once-only item of a conversation's escalation: it points at the ticket, so a retry finds it. */
 export const escalationMarker = (conversationId: string) => ({
   messageId: `chat-escalation:${conversationId}`,
+  // Not a Message-ID: no mail can claim the marker, nor be threaded onto the conversation's ticket by it.
+  namespace: 'channel' as const,
 });
 
 /** The whole conversation, oldest first. */
@@ -86,9 +90,10 @@ export async function allMessages(
 }
 
 /**
- * Escalation, shared by every trigger: the conversation's ticket (channel `chat`, its `conversation` ref, the
- * customer as requester, the first message as subject, the transcript as its first comment, the channel's group
- * and tags) is created once — its creation writes the escalation's once-only marker, so a second attempt (a
+ * Escalation, shared by every trigger: the escalation is recorded on the conversation (pending) unless it is
+ * already, which stops it taking messages; then the conversation's ticket (channel `chat`, its `conversation`
+ * ref, the customer as requester, the first message as subject, the transcript as its first comment, the
+ * channel's group and tags) is created once — its creation writes the escalation's once-only marker, so a second attempt (a
  * retry, a race between an agent and the timer) finds the same ticket — then the conversation is marked
  * escalated with its number.
  */
@@ -141,6 +146,12 @@ export function makeEscalation(deps: ConversationDeps) {
     }
   }
 
+  async function reload(conversation: Conversation): Promise<Conversation> {
+    const again = await deps.conversations.get(conversation.tenantId, conversation.id);
+    if (!again) throw notFound(`conversation ${conversation.id}`);
+    return again;
+  }
+
   return async function escalate(
     start: Conversation,
     trigger: { readonly by: EscalationTrigger; readonly reason: string },
@@ -154,6 +165,19 @@ export function makeEscalation(deps: ConversationDeps) {
           ticket: await ticketOf(conversation.tenantId, conversation.ticketNumber),
           already: true,
         };
+      }
+      if (!escalationPending(conversation)) {
+        // Recorded before the transcript is read: from then on the conversation takes no message (a customer's
+        // waits for the ticket and becomes a comment on it), so the ticket misses none.
+        const recorded = recordEscalation(conversation, trigger, deps.clock.now());
+        try {
+          await deps.conversations.save(recorded);
+          conversation = recorded.conversation;
+        } catch (error) {
+          if (!(error instanceof ConcurrentModificationError)) throw error;
+          conversation = await reload(conversation);
+          continue;
+        }
       }
       // An escalation decided earlier and not finished is what this one finishes.
       const escalation = conversation.escalation ?? trigger;
@@ -171,9 +195,7 @@ export function makeEscalation(deps: ConversationDeps) {
         return { conversation: change.conversation, ticket, already: false };
       } catch (error) {
         if (!(error instanceof ConcurrentModificationError)) throw error;
-        const again = await deps.conversations.get(conversation.tenantId, conversation.id);
-        if (!again) throw notFound(`conversation ${conversation.id}`);
-        conversation = again;
+        conversation = await reload(conversation);
       }
     }
     throw new DomainError('conflict', `conversation ${start.id} is being changed by others right now; retry`);

@@ -12,6 +12,7 @@ import {
   type ConversationChange,
   type ConversationStatus,
   escalationPending,
+  MAX_CHAT_MESSAGE_CHARS,
   moveToTicket,
   resolveConversation,
   withPendingEscalation,
@@ -25,7 +26,6 @@ import type { Page, Ticket } from '../model.ts';
 import { DuplicateMessageError, type PageRequest } from '../ports.ts';
 import { DEFAULT_TRIAGE_KEYWORDS } from '../triage/default-keywords.ts';
 import {
-  allMessages,
   type ConversationDeps,
   chatCaller,
   MAX_ATTEMPTS,
@@ -137,12 +137,31 @@ export function makeChatIntake(deps: ConversationDeps): ChatIntake {
           { path: 'text', message: 'is empty' },
         ]);
       }
+      // Checked before anything is read or stored; the links of attached files count (they are in the text).
+      if (text.length > MAX_CHAT_MESSAGE_CHARS) {
+        throw new DomainError(
+          'validation',
+          `a chat message holds at most ${MAX_CHAT_MESSAGE_CHARS} characters`,
+          [
+            {
+              path: 'text',
+              message: `is ${text.length} characters (with any attachment links); at most ${MAX_CHAT_MESSAGE_CHARS}`,
+            },
+          ],
+        );
+      }
       const seen = await duplicate(channel, message);
       if (seen) return seen;
       const customer = customerOf(message.from);
       for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
         const existing = await deps.conversations.find(tenantId, channel.id, message.conversationId);
         if (existing?.status === 'escalated') return commentOnTicket(channel, existing, message);
+        if (existing && escalationPending(existing)) {
+          // Its ticket's transcript may be being read right now: the escalation is finished first, and the
+          // message goes to the ticket as a comment, so the ticket has it.
+          const done = await escalate(existing, existing.escalation!, CHAT_ACTOR);
+          return commentOnTicket(channel, done.conversation, message);
+        }
         const now = deps.clock.now();
         const base =
           existing ??
@@ -196,10 +215,12 @@ export function makeChatIntake(deps: ConversationDeps): ChatIntake {
   };
 }
 
-/** A conversation with its messages, as an agent reads it. */
+/** A conversation with a page of its messages (oldest first), as an agent reads it. */
 export interface ConversationWithMessages {
   readonly conversation: Conversation;
   readonly messages: readonly ChatMessage[];
+  /** The next page of messages; null after the last one. */
+  readonly nextCursor: string | null;
 }
 
 /** The agent API over conversations: list, read, reply, resolve, escalate. */
@@ -226,7 +247,11 @@ export function makeConversationUseCases(deps: ConversationDeps) {
     step: (conversation: Conversation, now: string) => ConversationChange,
   ): Promise<ConversationChange> {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const conversation = await load(caller, id);
+      let conversation = await load(caller, id);
+      // A pending escalation is finished first; the step then answers 409 (the conversation is a ticket now).
+      if (escalationPending(conversation)) {
+        conversation = (await escalate(conversation, conversation.escalation!, CHAT_ACTOR)).conversation;
+      }
       const changed = step(conversation, deps.clock.now());
       if (changed.events.length === 0 && changed.messages.length === 0) return changed;
       try {
@@ -248,9 +273,15 @@ export function makeConversationUseCases(deps: ConversationDeps) {
       return deps.conversations.list(caller.tenantId, status, page);
     },
 
-    async getConversation(caller: Caller, id: string): Promise<ConversationWithMessages> {
+    /** The conversation and one page of its messages, oldest first (a long one is read page by page). */
+    async getConversation(
+      caller: Caller,
+      id: string,
+      page: PageRequest = { limit: 50 },
+    ): Promise<ConversationWithMessages> {
       const conversation = await load(caller, id);
-      return { conversation, messages: await allMessages(deps.conversations, conversation) };
+      const messages = await deps.conversations.messages(caller.tenantId, conversation.id, page);
+      return { conversation, messages: messages.items, nextCursor: messages.nextCursor };
     },
 
     /** An agent's reply; it reaches the customer as a `conversation.message_added` event. */

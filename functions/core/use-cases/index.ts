@@ -37,7 +37,6 @@ import type {
 } from '../ports.ts';
 import { DEFAULT_TRIAGE_KEYWORDS } from '../triage/default-keywords.ts';
 import { makeCreateApiKey, makeCreateTenant, makeListApiKeys, makeRevokeApiKey } from './access.ts';
-import { makeReceiveChannelMessage } from './channel-intake.ts';
 import { makeChannelUseCases } from './channels.ts';
 import { makeChatIntake, makeConversationUseCases } from './conversations.ts';
 import { makeCostReport } from './cost-report.ts';
@@ -203,7 +202,7 @@ export function makeUseCases(ports: Ports) {
     ...makeChannelUseCases({ ...ports, chat: chatUseCases(ports).chatIntake }),
     addExternalLink: makeAddExternalLink(ports),
     ...chatUseCases(ports),
-    receiveTwilioSms: makeReceiveTwilioSms({ ...ports, receive: makeReceiveChannelMessage(ports) }),
+    receiveTwilioSms: makeReceiveTwilioSms(ports),
     ...makeSubscriptionUseCases(ports),
   };
 }

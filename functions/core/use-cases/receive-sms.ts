@@ -12,19 +12,37 @@ import {
 } from '../channels/sms.ts';
 import { DomainError, notFound } from '../errors.ts';
 import {
-  type ChannelStore,
+  type RemoteFiles,
   type SecretReader,
   SecretUnavailableError,
   type TwilioSignatures,
 } from '../ports.ts';
-import type { ChannelIntakeResult, makeReceiveChannelMessage } from './channel-intake.ts';
+import {
+  type ChannelIntakeDeps,
+  type ChannelIntakeResult,
+  makeReceiveChannelMessage,
+} from './channel-intake.ts';
 
-export interface ReceiveSmsDeps {
-  readonly channels: Pick<ChannelStore, 'find'>;
+export interface ReceiveSmsDeps extends ChannelIntakeDeps {
   readonly channelSecrets: SecretReader;
   readonly twilioSignatures: TwilioSignatures;
-  /** The channels' intake: threading by conversation, replay by delivery id, attachments. */
-  readonly receive: ReturnType<typeof makeReceiveChannelMessage>;
+}
+
+/** What the public webhook answers when a channel's token cannot be had: nothing about the tenant's setup. */
+export const TWILIO_NOT_CONFIGURED = "this channel's Twilio credentials are not configured";
+
+/**
+ * 409 to Twilio (and anyone posting to the public URL) with a generic message; `detail` (the secret's name, the
+ * AWS error) is for the deployment's logs and the tenant's admins, never for the caller.
+ */
+export class TwilioSetupError extends DomainError {
+  constructor(
+    readonly channelId: string,
+    readonly tenantId: string,
+    readonly detail: string,
+  ) {
+    super('conflict', TWILIO_NOT_CONFIGURED);
+  }
 }
 
 /** A Twilio webhook request as it reached the API. */
@@ -37,20 +55,21 @@ export interface TwilioRequest {
   readonly params: FormPairs;
 }
 
-/** The channel's auth token, or a 409 saying what to fix: reading it is the tenant's setup, not the sender's. */
-async function authTokenOf(deps: ReceiveSmsDeps, channel: InboundChannel): Promise<string> {
+/** The channel's auth token (`fresh`: not from the cache), or TwilioSetupError: the tenant's setup, not the sender's. */
+async function authTokenOf(deps: ReceiveSmsDeps, channel: InboundChannel, fresh = false): Promise<string> {
   const name = channel.twilio!.authTokenSecret;
   if (!twilioSecretAllowed(channel.tenantId, name)) {
-    throw new DomainError(
-      'conflict',
-      `channel ${channel.id}: its auth token secret must be a Secrets Manager secret named deskless/twilio/${channel.tenantId}/…`,
+    throw new TwilioSetupError(
+      channel.id,
+      channel.tenantId,
+      `its auth token secret must be a Secrets Manager secret named deskless/twilio/${channel.tenantId}/…`,
     );
   }
   try {
-    return await deps.channelSecrets.read(name);
+    return await deps.channelSecrets.read(name, fresh ? { fresh } : undefined);
   } catch (error) {
     if (error instanceof SecretUnavailableError) {
-      throw new DomainError('conflict', `channel ${channel.id}: ${error.message}`);
+      throw new TwilioSetupError(channel.id, channel.tenantId, error.message);
     }
     throw error;
   }
@@ -59,10 +78,12 @@ async function authTokenOf(deps: ReceiveSmsDeps, channel: InboundChannel): Promi
 /**
  * `POST /v1/channels/{id}/twilio`, Twilio's Messaging webhook. In this order, and nothing stored before all of
  * them pass: the channel exists (404) and is an sms_twilio channel (409 naming the right URL); the
- * `X-Twilio-Signature` signs the URL and parameters with the channel's auth token (403); the parameters are a
+ * channel's auth token can be read (a generic 409, TwilioSetupError); the `X-Twilio-Signature` signs the URL and
+ * parameters with that token, or with the token read again past the cache after a rotation (403); the parameters are a
  * message (`parse` throws the HTTP layer's 400). Then the message goes through the channels' intake: threaded by
  * the sender's number onto the conversation's open ticket (a follow-up after it closed), its MessageSid recorded
- * in the same transaction so a retry of Twilio's stores nothing twice, MMS media kept as attachments.
+ * in the same transaction so a retry of Twilio's stores nothing twice, MMS media kept as attachments (fetched
+ * with the channel's credentials).
  */
 export function makeReceiveTwilioSms(deps: ReceiveSmsDeps) {
   return async function receiveTwilioSms(
@@ -80,10 +101,20 @@ export function makeReceiveTwilioSms(deps: ReceiveSmsDeps) {
     }
     const signature = request.signature?.trim();
     if (!signature) throw new DomainError('forbidden', 'the request has no X-Twilio-Signature header');
-    const authToken = await authTokenOf(deps, channel);
-    const signed = twilioUrlVariants(request.url).some((url) =>
-      deps.twilioSignatures.matches(authToken, twilioSignedPayload(url, request.params), signature),
-    );
+    const signedWith = (token: string) =>
+      twilioUrlVariants(request.url).some((url) =>
+        deps.twilioSignatures.matches(token, twilioSignedPayload(url, request.params), signature),
+      );
+    let authToken = await authTokenOf(deps, channel);
+    let signed = signedWith(authToken);
+    if (!signed) {
+      // The token may just have been rotated (and Twilio does not retry a 4xx): read it once more, uncached.
+      const current = await authTokenOf(deps, channel, true);
+      if (current !== authToken) {
+        authToken = current;
+        signed = signedWith(current);
+      }
+    }
     if (!signed) {
       throw new DomainError(
         'forbidden',
@@ -92,7 +123,13 @@ export function makeReceiveTwilioSms(deps: ReceiveSmsDeps) {
     }
 
     const message = parse(request.params);
-    return deps.receive(
+    // MMS media are served by Twilio's API behind the account's basic auth: this channel's credentials go with
+    // them (the adapter sends them only to this account's media URLs, never to where they redirect).
+    const twilio = { accountSid: channel.twilio.accountSid, authToken };
+    const remoteFiles: RemoteFiles = {
+      fetch: (url, limits, options) => deps.remoteFiles.fetch(url, limits, { ...options, twilio }),
+    };
+    return makeReceiveChannelMessage({ ...deps, remoteFiles })(
       channel,
       {
         conversationId: message.from,

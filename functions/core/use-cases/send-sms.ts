@@ -8,6 +8,8 @@ import {
   type SecretReader,
   SecretUnavailableError,
   type SmsDeliveryStore,
+  SmsOutcomeUnknownError,
+  type SmsPartKey,
   SmsRejectedError,
   type SmsSender,
   type TicketStore,
@@ -22,7 +24,12 @@ export interface SendSmsDeps {
   readonly deliveries: SmsDeliveryStore;
   readonly clock: Clock;
   readonly ids: Ids;
+  /** Waits between the attempts at marking a sent part (MARKER_RETRY_DELAYS_MS unless a test says otherwise). */
+  readonly markerRetryDelaysMs?: readonly number[] | undefined;
 }
+
+/** A sent part's marker write is tried again after these pauses before the delivery gives up (claim kept). */
+export const MARKER_RETRY_DELAYS_MS: readonly number[] = [100, 400, 1_000];
 
 export type SmsOutcome =
   | { readonly outcome: 'sent'; readonly to: string; readonly sids: readonly string[] }
@@ -81,8 +88,11 @@ export function planSms(ticket: Ticket, event: TimelineEvent): SmsPlan {
  * Sends the SMS a public reply calls for, exactly once per message part: each part is claimed (a conditional
  * write keyed by the comment's event id) before it goes to Twilio and marked with Twilio's sid after, so a
  * redelivered event sends nothing twice and a reply cut short by a failure resumes at the part that failed.
- * Twilio refusing the message (4xx) is final: an `sms_failed` event says why, and nothing is retried. A 5xx or
- * timeout throws SmsRetryError, for the queue to deliver the event again.
+ * Twilio refusing the message (4xx) is final: an `sms_failed` event says why, and nothing is retried; so is an
+ * unknown outcome (no answer after the request went out), since sending again could send it twice. A 5xx or a
+ * connection that never reached Twilio releases the claim and throws SmsRetryError, for the queue to deliver the
+ * event again. Once Twilio took a part its claim is never released: a marker write that keeps failing leaves it
+ * claimed (busy) until the lease runs out.
  */
 export function makeSendSms(deps: SendSmsDeps) {
   async function note(ticket: Ticket, data: Parameters<typeof noteEvent>[4]) {
@@ -101,6 +111,30 @@ export function makeSendSms(deps: SendSmsDeps) {
     } catch (error) {
       if (error instanceof SecretUnavailableError) return { error: error.message };
       throw error;
+    }
+  }
+
+  const retryDelays = deps.markerRetryDelaysMs ?? MARKER_RETRY_DELAYS_MS;
+
+  /**
+   * Records Twilio's sid on the part's marker, retrying a failed write. When it keeps failing the claim stays as
+   * it is (busy until its lease runs out), so a redelivery meanwhile sends nothing.
+   */
+  async function markSent(key: SmsPartKey, sid: string, what: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await deps.deliveries.sent(key, sid, deps.clock.now());
+        return;
+      } catch (error) {
+        const delay = retryDelays[attempt];
+        if (delay === undefined) {
+          const message = error instanceof Error ? error.message : String(error);
+          throw new SmsRetryError(`${what} was sent (${sid}) but could not be marked sent: ${message}`, {
+            cause: error,
+          });
+        }
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
     }
   }
 
@@ -159,32 +193,37 @@ export function makeSendSms(deps: SendSmsDeps) {
         authToken = token;
       }
 
+      let sid: string;
       try {
-        const { sid } = await deps.sender.send({
+        ({ sid } = await deps.sender.send({
           accountSid: channel.twilio.accountSid,
           authToken,
           from: channel.twilio.fromNumber,
           to,
           body,
-        });
-        await deps.deliveries.sent(keyOf(index), sid, deps.clock.now());
-        sids.push(sid);
-        sentNow++;
+        }));
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        if (error instanceof SmsRejectedError) {
-          await deps.deliveries.rejected(keyOf(index), message, deps.clock.now());
+        if (error instanceof SmsRejectedError || error instanceof SmsOutcomeUnknownError) {
+          // Final: refused, or maybe sent (Twilio's answer was lost). The claim is settled, never released, so
+          // no later delivery sends the part (again).
+          const reason =
+            error instanceof SmsRejectedError
+              ? message
+              : `${message}; the message may have been delivered, so it is not sent again`;
+          await deps.deliveries.rejected(keyOf(index), reason, deps.clock.now());
           await note(ticket, {
             type: 'sms_failed',
             to,
-            error: message,
-            status: error.status,
+            error: reason,
+            status: error instanceof SmsRejectedError ? error.status : null,
             attempt,
             retrying: false,
             forEvent: event.id,
           });
-          return { outcome: 'rejected', to, error: message };
+          return { outcome: 'rejected', to, error: reason };
         }
+        // Twilio answered that it did not take the message (5xx, 429), or it was never reached: safe to resend.
         await deps.deliveries.release(keyOf(index), claim.token);
         const status = (error as { status?: unknown }).status;
         await note(ticket, {
@@ -200,6 +239,10 @@ export function makeSendSms(deps: SendSmsDeps) {
           cause: error,
         });
       }
+      // Twilio has the part: from here on the claim is never released, whatever fails, so it is not sent twice.
+      await markSent(keyOf(index), sid, `part ${index + 1} of ${parts.length}`);
+      sids.push(sid);
+      sentNow++;
     }
     if (sentNow === 0) return { outcome: 'already_sent' };
     await note(ticket, { type: 'sms_sent', to, from: channel.twilio.fromNumber, sids, forEvent: event.id });

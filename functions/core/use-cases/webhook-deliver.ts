@@ -13,6 +13,7 @@ import {
   afterSuccess,
   type Circuit,
   PROBE_WAIT_SECONDS,
+  spreadDeferral,
   startProbe,
 } from '../webhooks/circuit.ts';
 import {
@@ -35,7 +36,7 @@ export interface DeliverDeps {
   readonly queue: WebhookQueue;
   readonly transport: WebhookTransport;
   readonly clock: Clock;
-  /** In [0, 1): the retry jitter. */
+  /** In [0, 1): the retry and deferral jitter. */
   readonly random: () => number;
   /** Shortens every wait (retries, cooldowns); 1 in AWS, smaller locally (`DESKLESS_WEBHOOK_BACKOFF_SCALE`). */
   readonly backoffScale: number;
@@ -44,7 +45,8 @@ export interface DeliverDeps {
 /**
  * What became of one queued attempt. `failed` is the last attempt failing, and `given_up` with `deadLetter` a
  * delivery that waited on an open circuit too long: the worker hands either message to the DLQ (a disabled or
- * deleted subscription's deliveries are given up quietly). `dropped` messages were duplicates or out of date.
+ * deleted subscription's deliveries are given up quietly). `dropped` messages were duplicates or out of date;
+ * `requeued` ones queued a lost next attempt again, or themselves to check back for it later.
  */
 export type DeliverOutcome =
   | {
@@ -65,6 +67,27 @@ const isOk = (response: WebhookResponse) =>
   response.statusCode < 300;
 
 const dropped = (reason: string): DeliverOutcome => ({ outcome: 'dropped', reason });
+
+/**
+ * How overdue an attempt must be, untaken, before its message counts as lost and is queued again: SQS delays
+ * and a busy worker make a message a few seconds late, never this late.
+ */
+export const LOST_AFTER_SECONDS = 30;
+
+/**
+ * Whether nothing has changed the delivery since `attempt` of its round was logged: the last write was that
+ * log entry (no claim, deferral or later attempt since).
+ */
+function untouchedSince(delivery: Delivery, attempt: number): boolean {
+  const last = delivery.attempts[delivery.attempts.length - 1];
+  return (
+    delivery.claimedAt === null &&
+    last !== undefined &&
+    last.round === delivery.round &&
+    last.attempt === attempt &&
+    last.at === delivery.updatedAt
+  );
+}
 
 /** Circuit writes race with other deliveries to the same endpoint; each one is retried on the newest state. */
 const CIRCUIT_WRITE_ATTEMPTS = 5;
@@ -108,6 +131,29 @@ export function makeDeliverWebhook(deps: DeliverDeps) {
     ]);
   }
 
+  /**
+   * A message of the attempt just made, coming back: a duplicate, or the message of a worker that logged the
+   * attempt and could not queue the next one (its message then returns after the visibility timeout). Nothing
+   * has touched the delivery since (no claim, no deferral), so the next attempt's message may be lost: once that
+   * attempt is LOST_AFTER_SECONDS overdue it is queued again; until then this message comes back to look, rather
+   * than queue a second message for an attempt whose own may well be on its way.
+   */
+  async function recheck(delivery: Delivery, message: DeliveryMessage, now: string): Promise<DeliverOutcome> {
+    const due = delivery.nextAttemptAt ?? now;
+    const overdue = (Date.parse(now) - Date.parse(due)) / 1000;
+    if (overdue > LOST_AFTER_SECONDS) {
+      await requeue(delivery, 0);
+      return { outcome: 'requeued', reason: `attempt ${delivery.nextAttempt} was due and never taken` };
+    }
+    await deps.queue.send([
+      { ...message, delaySeconds: Math.min(900, Math.max(1, Math.ceil(LOST_AFTER_SECONDS + 1 - overdue))) },
+    ]);
+    return {
+      outcome: 'requeued',
+      reason: `attempt ${message.attempt} was made already; checking back once attempt ${delivery.nextAttempt} is due`,
+    };
+  }
+
   return async function deliverWebhook(message: DeliveryMessage): Promise<DeliverOutcome> {
     const delivery = await deliveries.get(message.tenantId, message.subscriptionId, message.deliveryId);
     if (!delivery) return dropped('no such delivery (expired?)');
@@ -116,14 +162,8 @@ export function makeDeliverWebhook(deps: DeliverDeps) {
     if (delivery.status !== 'pending') return dropped(`the delivery is ${delivery.status} already`);
     const now = deps.clock.now();
     if (delivery.nextAttempt > message.attempt) {
-      if (delivery.nextAttempt === message.attempt + 1) {
-        // This attempt is logged; the message of the next one may have been lost (a crash between the two writes).
-        // Queue it again: if it was not lost, the claim drops one of the two.
-        const due = delivery.nextAttemptAt
-          ? (Date.parse(delivery.nextAttemptAt) - Date.parse(now)) / 1000
-          : 0;
-        await requeue(delivery, due);
-        return { outcome: 'requeued', reason: `attempt ${message.attempt} was made already` };
+      if (delivery.nextAttempt === message.attempt + 1 && untouchedSince(delivery, message.attempt)) {
+        return recheck(delivery, message, now);
       }
       return dropped(`attempt ${message.attempt} was made already`);
     }
@@ -163,10 +203,12 @@ export function makeDeliverWebhook(deps: DeliverDeps) {
           return dropped('the delivery changed meanwhile');
         return { outcome: 'given_up', reason, deadLetter: true };
       }
-      const deferred = defer(delivery, admission.seconds, now);
+      // Spread: the deliveries held back by one circuit do not all come back at the same second.
+      const seconds = spreadDeferral(admission.seconds, deps.random());
+      const deferred = defer(delivery, seconds, now);
       if (!(await save(deferred, delivery))) return dropped('the delivery changed meanwhile');
-      await requeue(deferred, admission.seconds);
-      return { outcome: 'deferred', seconds: admission.seconds, circuit: circuit.state };
+      await requeue(deferred, seconds);
+      return { outcome: 'deferred', seconds, circuit: circuit.state };
     }
 
     const claimed = claim(delivery, now);

@@ -49,6 +49,8 @@ export interface FanoutDeps {
    * asked only for a solve some subscription takes. Without it, no payload carries one.
    */
   readonly surveyLinkFor?: SurveyLinkFor | undefined;
+  /** Told when the survey link could not be made (the payloads then go without one). */
+  readonly warn?: ((message: string, error: unknown) => void) | undefined;
 }
 
 /** One payload to make for one subscription. */
@@ -120,7 +122,7 @@ export function makeFanOutEvent(deps: FanoutDeps) {
     const targets = targetsOf(event, await deps.subscriptions(event.tenantId));
     const survey =
       deps.surveyLinkFor && isSolve(event) && targets.some((target) => target.type === SOLVE_EVENT_TYPE)
-        ? await deps.surveyLinkFor(event.tenantId, event.ticket.number, event.occurredAt)
+        ? await surveyLink(deps, event.tenantId, event.ticket.number, event.occurredAt)
         : null;
     const messages: DeliveryMessage[] = [];
     let duplicates = 0;
@@ -156,5 +158,29 @@ export function makeFanOutEvent(deps: FanoutDeps) {
   };
 }
 
+/**
+ * The survey link, or none when it cannot be made (the secret unreadable, a throttled read…): the link is an
+ * extra, and a failure here must not hold back every subscription's delivery of the solve.
+ */
+async function surveyLink(deps: FanoutDeps, tenantId: string, ticketNumber: number, solvedAt: string) {
+  try {
+    return (await deps.surveyLinkFor?.(tenantId, ticketNumber, solvedAt)) ?? null;
+  } catch (error) {
+    deps.warn?.(
+      `no survey link for ticket ${ticketNumber} of ${tenantId}: its webhooks go without one`,
+      error,
+    );
+    return null;
+  }
+}
+
+/**
+ * Made and never touched since: neither attempted nor claimed nor deferred by an open circuit (a deferred
+ * delivery's message is alive, due later).
+ */
 const neverAttempted = (delivery: Delivery) =>
-  delivery.status === 'pending' && delivery.round === 1 && delivery.attempts.length === 0;
+  delivery.status === 'pending' &&
+  delivery.round === 1 &&
+  delivery.attempts.length === 0 &&
+  delivery.claimedAt === null &&
+  delivery.nextAttemptAt === delivery.createdAt;

@@ -2,8 +2,10 @@
  * A circuit breaker per subscription endpoint. Retries alone would keep hammering an endpoint that is down with
  * every delivery's whole retry schedule; the breaker counts consecutive failed attempts and, past a threshold,
  * stops sending for a cooldown. Deliveries that come due meanwhile are deferred (re-queued, not counted as
- * attempts). After the cooldown one delivery goes as a probe (half-open): its success closes the circuit, its
- * failure opens it again for twice as long, up to a cap.
+ * attempts; each wait spread by DEFERRAL_JITTER, so they do not all wake when the cooldown ends). After the
+ * cooldown one delivery goes as a probe (half-open): its success closes the circuit, its failure opens it again
+ * for twice as long, up to a cap. A deferred delivery comes back at least every 15 minutes (SQS's longest delay)
+ * and fails after MAX_DEFERRAL_MS (delivery.ts).
  *
  *   closed ──N consecutive failures──► open ──cooldown over──► half_open (one probe in flight)
  *     ▲                                 ▲                            │
@@ -67,6 +69,17 @@ const plus = (now: string, seconds: number): string =>
 const secondsUntil = (now: string, then: string): number => (Date.parse(then) - Date.parse(now)) / 1000;
 /** Waits go through SQS DelaySeconds: whole seconds, 1 to 900. */
 const wait = (seconds: number): number => Math.min(900, Math.max(1, Math.ceil(seconds)));
+
+/** A deferral's wait is lengthened by 0 to this share of it, at random. */
+export const DEFERRAL_JITTER = 0.3;
+
+/**
+ * The wait of a deferral, spread by `random` in [0, 1) over +0–DEFERRAL_JITTER of it (still 1 to 900 s): the
+ * deliveries that piled up behind an open circuit come back over a stretch of time, not all at `openUntil`.
+ */
+export function spreadDeferral(seconds: number, random: number): number {
+  return wait(seconds * (1 + DEFERRAL_JITTER * Math.min(Math.max(random, 0), 1)));
+}
 
 /**
  * `scale` shortens the waits (the local runtime's `DESKLESS_WEBHOOK_BACKOFF_SCALE`; 1 in AWS), not the probe's

@@ -8,9 +8,11 @@
 /**
  * Waits after failed attempt 1, 2, …: 5 s, 30 s, 2 min, 5 min, then 15 min (SQS's longest delay) four times.
  * MAX_ATTEMPTS follows from it: about an hour and eight minutes of retries, long enough to ride out a deploy or
- * a short outage of the receiver, short enough that a dead endpoint's deliveries reach the DLQ (and its alarm)
- * within the hour and a half. Longer outages are what the circuit breaker (which defers without spending
- * attempts) and redelivery are for.
+ * a short outage of the receiver. A delivery that fails all of them reaches the DLQ (and its alarm) after about
+ * 68 minutes, but only while the endpoint's circuit stays closed (an endpoint failing some deliveries only). A
+ * dead endpoint opens its circuit after 5 failures; from then on its deliveries are deferred without spending
+ * attempts, and each reaches the DLQ when it has waited MAX_DEFERRAL_MS since its round began: within about
+ * 6 h 15 min (the limit, plus at most one 15-minute deferral). Redelivery is for longer outages.
  */
 export const RETRY_SCHEDULE_SECONDS = [5, 30, 120, 300, 900, 900, 900, 900] as const;
 export const MAX_ATTEMPTS = RETRY_SCHEDULE_SECONDS.length + 1;
@@ -27,8 +29,14 @@ export const DELIVERY_RETENTION_DAYS = 30;
  * lets the message that comes back after the visibility timeout take over.
  */
 export const ATTEMPT_LEASE_SECONDS = 60;
-/** A delivery deferred by an open circuit for longer than this (since its latest round began) fails. */
-export const MAX_DEFERRAL_MS = 24 * 60 * 60 * 1000;
+/**
+ * A delivery deferred by an open circuit for longer than this (since its latest round began) fails. Six hours:
+ * the retries ride out about an hour and the circuit's cooldown reaches its hourly cap after another, so an
+ * endpoint down for a few hours (a long deploy, a maintenance window) still gets every delivery after ~5 hourly
+ * probes; beyond that the DLQ alarm should tell someone, and redelivery sends what failed. Each deferred
+ * delivery is re-invoked every 15 minutes meanwhile (at most ~25 times), which is what longer would cost.
+ */
+export const MAX_DEFERRAL_MS = 6 * 60 * 60 * 1000;
 /**
  * A pending delivery whose next attempt is this overdue has lost its message (a crash between writes): it may
  * be redelivered by hand.
@@ -248,11 +256,18 @@ export function giveUp(delivery: Delivery, reason: string, now: string): Deliver
   };
 }
 
-/** Whether a delivery may be redelivered now: it is done, or it is pending but its message is lost. */
+/**
+ * Whether a delivery may be redelivered now: it is done; or it is pending but its message is lost; or its round
+ * has not begun: no attempt of it made or claimed, and none waiting to be due (a deferral). The last is what a
+ * redelivery whose message could not be queued leaves behind: trying again must not wait for STUCK_AFTER_MS. A
+ * new round then supersedes the old one's message, if it exists, so nothing is sent twice.
+ */
 export function canRedeliver(delivery: Delivery, now: string): boolean {
   if (delivery.status !== 'pending') return true;
   const due = delivery.nextAttemptAt ?? delivery.updatedAt;
-  return Date.parse(now) - Date.parse(due) > STUCK_AFTER_MS;
+  if (Date.parse(now) - Date.parse(due) > STUCK_AFTER_MS) return true;
+  const begun = delivery.attempts.some((attempt) => attempt.round === delivery.round);
+  return !begun && !claimedElsewhere(delivery, now) && due <= now;
 }
 
 /** A new round: the same payload and webhook-id, attempts from 1 again. */

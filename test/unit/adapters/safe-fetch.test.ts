@@ -32,7 +32,7 @@ const awsFetch = makeSafeFetch(AWS_URL_POLICY);
 
 let server: Server;
 let base: string;
-const hits: { path: string; headers: IncomingMessage['headers']; body: string }[] = [];
+const hits: { path: string; headers: IncomingMessage['headers']; body: string; port?: number }[] = [];
 
 beforeAll(async () => {
   server = createServer((request, response) => {
@@ -41,7 +41,7 @@ beforeAll(async () => {
       body += chunk;
     });
     request.on('end', () => {
-      hits.push({ path: request.url ?? '', headers: request.headers, body });
+      hits.push({ path: request.url ?? '', headers: request.headers, body, port: request.socket.remotePort });
       switch (request.url) {
         case '/ok':
           response.writeHead(200, { 'content-type': 'text/plain' }).end('fine');
@@ -147,6 +147,16 @@ describe('makeSafeFetch', () => {
       'no answer within 300 ms',
     );
     expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('opens a new connection for every request (no kept-alive socket to find closed after a freeze)', async () => {
+    await localFetch(request(`${base}/ok`));
+    await localFetch(request(`${base}/ok`));
+    await localFetch({ ...request(`${base}/ok`), method: 'GET', body: undefined as never });
+    expect(hits).toHaveLength(3);
+    // Each from its own client socket, and each asking the server to close it afterwards.
+    expect(new Set(hits.map((hit) => hit.port)).size).toBe(3);
+    expect(hits.map((hit) => hit.headers.connection)).toEqual(['close', 'close', 'close']);
   });
 
   it('never follows a redirect: the 3xx is the answer', async () => {

@@ -1,14 +1,30 @@
 import { Webhook } from 'standardwebhooks';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { hmacSigner } from '../../../functions/adapters/reply-signer.ts';
 import type { Caller } from '../../../functions/core/caller.ts';
+import {
+  keepLinkedAttachments,
+  LINKED_ATTACHMENT_LIMITS,
+  UNFINISHED_DOWNLOAD,
+} from '../../../functions/core/channels/attachments.ts';
 import type { InboundChannel } from '../../../functions/core/channels/channel.ts';
+import type { OutboundMail } from '../../../functions/core/email/outbound.ts';
 import { DomainError } from '../../../functions/core/errors.ts';
 import {
   type ChannelMessage,
+  deliveryKey,
   SignatureRejectedError,
 } from '../../../functions/core/use-cases/channel-intake.ts';
+import { escalationMarker } from '../../../functions/core/use-cases/conversation-escalation.ts';
 import { makeUseCases } from '../../../functions/core/use-cases/index.ts';
-import { memoryPorts } from '../../support/in-memory-ports.ts';
+import { makeReceiveEmail } from '../../../functions/core/use-cases/receive-email.ts';
+import { makeSendEmail } from '../../../functions/core/use-cases/send-email.ts';
+import { makeAddComment, makeCreateTicket } from '../../../functions/core/use-cases/tickets.ts';
+import { webFormPage, webFormThanksPage } from '../../../functions/http/web-form-page.ts';
+import { queues } from '../../../functions/topology.ts';
+import { matchesPattern } from '../../../local/eventbridge.ts';
+import { MemoryBlobStore, MemoryRemoteFiles, memoryPorts } from '../../support/in-memory-ports.ts';
+import { parsedMail } from '../../support/mail.ts';
 
 const admin: Caller = {
   tenantId: 'acme',
@@ -156,6 +172,81 @@ describe('channel messages: threading, follow-ups, replays', () => {
   });
 });
 
+describe('channel delivery keys are apart from email Message-IDs', () => {
+  const receiveEmail = () =>
+    makeReceiveEmail({
+      ...ports,
+      signer: hmacSigner('test-secret'),
+      createTicket: makeCreateTicket(ports),
+      addComment: makeAddComment(ports),
+      digest: (text) => Buffer.from(text).toString('hex').slice(0, 40),
+      limits: { maxAttachmentBytes: 100, maxAttachmentBytesPerMail: 150 },
+      attachmentsPrefix: 'attachments/',
+    });
+  const mailWith = (fields: Parameters<typeof parsedMail>[0]) => {
+    const mail = parsedMail({ from: 'Eve <eve@example.net>', ...fields });
+    return {
+      mail,
+      recipients: ['support@acme.test'],
+      rawKey: 'inbound/x',
+      spamVerdict: 'PASS',
+      virusVerdict: 'PASS',
+    };
+  };
+
+  beforeEach(async () => {
+    await ports.mailboxes.create('acme', 'support@acme.test', ports.clock.now());
+  });
+
+  it('a mail whose Message-ID is a delivery key does not claim the delivery', async () => {
+    const { channel } = await webhookChannel();
+    const key = deliveryKey(ports.channelCrypto, channel.id, 'msg_1');
+    expect(await receiveEmail()(mailWith({ messageId: key }))).toMatchObject({ outcome: 'created' });
+    const result = await uc.receiveChannelMessage(channel, message(), {
+      deliveryId: 'msg_1',
+      ticketChannel: 'webhook',
+    });
+    expect(result).toEqual({ ticket: 2, outcome: 'created' });
+    // The delivery itself is still taken in once.
+    expect(
+      await uc.receiveChannelMessage(channel, message(), { deliveryId: 'msg_1', ticketChannel: 'webhook' }),
+    ).toEqual({ ticket: 2, outcome: 'duplicate' });
+  });
+
+  it('a mail replying to a delivery key is not threaded onto the channel ticket', async () => {
+    const { channel } = await webhookChannel();
+    await uc.receiveChannelMessage(channel, message(), { deliveryId: 'msg_1', ticketChannel: 'webhook' });
+    const key = deliveryKey(ports.channelCrypto, channel.id, 'msg_1');
+    const outcome = await receiveEmail()(mailWith({ inReplyTo: [key], references: [key] }));
+    expect(outcome).toMatchObject({ outcome: 'created', ticketNumber: 2 });
+    expect(timelineOf(1).filter((e) => e.data.type === 'comment')).toHaveLength(1);
+  });
+
+  it('nor is the chat escalation marker in the mail key space', async () => {
+    const marker = escalationMarker('cv_1');
+    await makeCreateTicket(ports)(
+      { ...admin, role: 'channel', actor: { type: 'system', id: 'chat' } },
+      {
+        subject: 'Chat',
+        comment: { body: 'transcript', public: true },
+        requester: { email: 'c@example.com' },
+      },
+      { channel: 'chat', inboundMessage: marker },
+    );
+    expect(await ports.conversations.inbound('acme', marker.messageId)).toEqual({
+      conversationId: null,
+      ticketNumber: 1,
+    });
+    // A mail replying to the marker opens its own ticket; a mail with the marker as its Message-ID claims nothing.
+    const reply = await receiveEmail()(mailWith({ inReplyTo: [marker.messageId] }));
+    expect(reply).toMatchObject({ outcome: 'created', ticketNumber: 2 });
+    expect(await receiveEmail()(mailWith({ messageId: 'chat-escalation:cv_2' }))).toMatchObject({
+      outcome: 'created',
+    });
+    expect(await ports.conversations.inbound('acme', 'chat-escalation:cv_2')).toBeNull();
+  });
+});
+
 describe('linked attachments', () => {
   it('keeps what it can in the mail bucket and lists the rest, with why, in an internal note', async () => {
     const { channel } = await webhookChannel();
@@ -244,6 +335,112 @@ describe('linked attachments', () => {
   });
 });
 
+describe('linked attachments under one deadline', () => {
+  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+  const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47]);
+
+  it('downloads the files at once: five slow ones fit in a deadline shorter than their sum', async () => {
+    const files = new MemoryRemoteFiles();
+    const slow = files.fetch.bind(files);
+    files.fetch = async (url, limits) => {
+      await sleep(60);
+      return slow(url, limits);
+    };
+    const urls = ['a', 'b', 'c', 'd', 'e'].map((n) => `https://f.test/${n}.png`);
+    for (const url of urls) files.files.set(url, { content: png, contentType: 'image/png' });
+    const blobs = new MemoryBlobStore();
+    const started = Date.now();
+    const { attachments, refused } = await keepLinkedAttachments(
+      { files, blobs },
+      'attachments/t/c/d/',
+      urls.map((url) => ({ url })),
+      200,
+    );
+    expect(Date.now() - started).toBeLessThan(200);
+    expect(refused).toEqual([]);
+    expect(attachments.map((a) => a.key)).toEqual([
+      'attachments/t/c/d/0-a.png',
+      'attachments/t/c/d/1-b.png',
+      'attachments/t/c/d/2-c.png',
+      'attachments/t/c/d/3-d.png',
+      'attachments/t/c/d/4-e.png',
+    ]);
+    expect(blobs.blobs.size).toBe(5);
+  });
+
+  it('refuses what is unfinished at the deadline, keeps the rest, and never waits past it', async () => {
+    const files = new MemoryRemoteFiles();
+    files.files.set('https://f.test/quick.png', { content: png, contentType: 'image/png' });
+    const served = files.fetch.bind(files);
+    files.fetch = (url, limits) => (url.includes('hangs') ? new Promise(() => {}) : served(url, limits));
+    // Storing takes time too (S3): a file in early is stored at once, not after the deadline.
+    const blobs = new MemoryBlobStore();
+    const put = blobs.put.bind(blobs);
+    blobs.put = async (key, content, contentType) => {
+      await sleep(20);
+      return put(key, content, contentType);
+    };
+    const started = Date.now();
+    const { attachments, refused } = await keepLinkedAttachments(
+      { files, blobs },
+      'p/',
+      [
+        { url: 'https://f.test/quick.png' },
+        { url: 'https://f.test/hangs.pdf', contentType: 'application/pdf' },
+      ],
+      100,
+    );
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(attachments.map((a) => [a.filename, a.key, a.dropped])).toEqual([
+      ['quick.png', 'p/0-quick.png', undefined],
+      ['hangs.pdf', null, UNFINISHED_DOWNLOAD],
+    ]);
+    expect(refused).toEqual([
+      { name: 'hangs.pdf', url: 'https://f.test/hangs.pdf', reason: 'download did not finish in time' },
+    ]);
+    expect([...blobs.blobs.keys()]).toEqual(['p/0-quick.png']);
+  });
+
+  it('stores the message when a download hangs past the 8 s deadline (the API stops at 15 s)', async () => {
+    expect(LINKED_ATTACHMENT_LIMITS.deadlineMs).toBeLessThan(15_000 - 5_000);
+    const { channel } = await webhookChannel();
+    ports.remoteFiles.files.set('https://f.test/ok.png', { content: png, contentType: 'image/png' });
+    const served = ports.remoteFiles.fetch.bind(ports.remoteFiles);
+    ports.remoteFiles.fetch = (url, limits) =>
+      url.includes('hangs') ? new Promise(() => {}) : served(url, limits);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const pending = uc.receiveChannelMessage(
+        channel,
+        message({
+          attachments: [
+            { url: 'https://f.test/hangs-1.png' },
+            { url: 'https://f.test/ok.png' },
+            { url: 'https://f.test/hangs-2.png' },
+          ],
+        }),
+        { deliveryId: 'slow_1', ticketChannel: 'webhook' },
+      );
+      await vi.advanceTimersByTimeAsync(LINKED_ATTACHMENT_LIMITS.deadlineMs);
+      expect(await pending).toEqual({ ticket: 1, outcome: 'created' });
+    } finally {
+      vi.useRealTimers();
+    }
+    const events = timelineOf(1);
+    const comment = events.find((e) => e.data.type === 'comment' && e.data.public)!;
+    const kept = comment.data.type === 'comment' ? comment.data.attachments! : [];
+    expect(kept.map((a) => a.dropped ?? 'kept')).toEqual([
+      'download did not finish in time',
+      'kept',
+      'download did not finish in time',
+    ]);
+    const note = events.find((e) => e.data.type === 'comment' && !e.data.public)!;
+    expect(note.data.type === 'comment' && note.data.body).toContain(
+      '2 attachments of this message could not be kept',
+    );
+  });
+});
+
 describe('the signed webhook route', () => {
   const signedAt = (iso: string, body: string, secret: string, id = 'msg_1') => ({
     id,
@@ -316,7 +513,11 @@ describe('the signed webhook route', () => {
     const { channel: sms } = await uc.createChannel(admin, {
       type: 'sms_twilio',
       name: 'SMS',
-      twilio: { accountSid: `AC${'1'.repeat(32)}`, fromNumber: '+14155550100', authTokenSecret: 'x' },
+      twilio: {
+        accountSid: `AC${'1'.repeat(32)}`,
+        fromNumber: '+14155550100',
+        authTokenSecret: 'deskless/twilio/acme/main',
+      },
     });
     const smsError = await codeOf(sms.id);
     expect(smsError.code).toBe('conflict');
@@ -339,10 +540,12 @@ describe('the web form', () => {
     expect(await uc.submitWebForm(form.id, submission, '203.0.113.9')).toEqual({
       outcome: 'created',
       ticket: 1,
+      repliesByEmail: false,
     });
     expect(await uc.submitWebForm(form.id, submission, '203.0.113.9')).toEqual({
       outcome: 'created',
       ticket: 2,
+      repliesByEmail: false,
     });
     expect(await ports.tickets.get('acme', 1)).toMatchObject({
       subject: 'Question',
@@ -357,6 +560,7 @@ describe('the web form', () => {
       await uc.submitWebForm(form.id, { ...submission, website: 'http://spam.test' }, '203.0.113.9'),
     ).toEqual({
       outcome: 'honeypot',
+      repliesByEmail: false,
     });
     expect(ports.tickets.tickets.size).toBe(0);
     expect(ports.rateLimiter.taken.size).toBe(0);
@@ -371,6 +575,66 @@ describe('the web form', () => {
     expect((await uc.submitWebForm(form.id, submission, '198.51.100.7')).outcome).toBe('created');
     expect(ports.tickets.tickets.size).toBe(4);
     expect(ports.rateLimiter.held).toBe(1);
+  });
+
+  it('with a support mailbox, its tickets are answered by email from it; without one, no email is promised', async () => {
+    const noMailbox = await uc.submitWebForm(form.id, submission, '203.0.113.9');
+    expect(noMailbox).toMatchObject({ outcome: 'created', repliesByEmail: false });
+    expect((await ports.tickets.get('acme', 1))!.mailbox).toBeNull();
+    expect(await uc.getWebForm(form.id)).toMatchObject({ repliesByEmail: false });
+    expect(webFormPage('Contact', 'https://x.test/v1/forms/f', false)).not.toContain('we reply here');
+    expect(webFormThanksPage(false)).toContain('will get back to you.');
+
+    await ports.mailboxes.create('acme', 'support@acme.test', '2026-01-01T00:00:00.000Z');
+    await ports.mailboxes.create('acme', 'sales@acme.test', '2026-02-01T00:00:00.000Z');
+    expect(await uc.getWebForm(form.id)).toMatchObject({ repliesByEmail: true });
+    expect(webFormPage('Contact', 'https://x.test/v1/forms/f', true)).toContain('we reply here');
+    expect(webFormThanksPage(true)).toContain('will reply by email.');
+    const withMailbox = await uc.submitWebForm(form.id, submission, '203.0.113.9');
+    expect(withMailbox).toEqual({ outcome: 'created', ticket: 2, repliesByEmail: true });
+    expect(await uc.submitWebForm(form.id, { ...submission, website: 'bot' }, '203.0.113.9')).toEqual({
+      outcome: 'honeypot',
+      repliesByEmail: true,
+    });
+    expect((await ports.tickets.get('acme', 2))!.mailbox).toBe('support@acme.test');
+
+    // The bus delivers the ticket's public comments to the mail sender, which mails an agent's reply.
+    const outbound = queues.find((q) => q.name === 'outbound-email')!.detail!;
+    expect(matchesPattern(outbound, { ticket: { channel: 'web_form' }, data: { public: true } })).toBe(true);
+    const sent: OutboundMail[] = [];
+    const send = makeSendEmail({
+      ...ports,
+      settings: ports.emailSettings,
+      signer: hmacSigner('secret'),
+      mailer: {
+        async send(mail) {
+          sent.push(mail);
+          return { messageIds: [mail.messageId] };
+        },
+      },
+    });
+    const customerComment = timelineOf(2).find((e) => e.data.type === 'comment')!;
+    // The submission itself is not echoed (no acknowledgement: it was not a mail).
+    expect(await send('acme', 2, customerComment.id, 1)).toMatchObject({ outcome: 'skipped' });
+    const agent: Caller = {
+      tenantId: 'acme',
+      role: 'agent',
+      keyId: 'k',
+      actor: { type: 'agent', id: 'agt_1' },
+    };
+    await uc.addComment(agent, 2, { body: 'We are on it.', public: true });
+    const reply = timelineOf(2)
+      .filter((e) => e.data.type === 'comment')
+      .at(-1)!;
+    expect(await send('acme', 2, reply.id, 1)).toMatchObject({ outcome: 'sent' });
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({
+      kind: 'reply',
+      from: 'support@acme.test',
+      to: ['bob@example.com'],
+      text: 'We are on it.',
+    });
+    expect(sent[0]!.replyTo).toMatch(/^support\+2\.[0-9a-f]{10}@acme\.test$/);
   });
 
   it('is a 404 for ids that are not web forms', async () => {

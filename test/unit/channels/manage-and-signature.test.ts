@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import type { InboundChannel } from '../../../functions/core/channels/channel.ts';
@@ -134,65 +135,97 @@ describe('Standard Webhooks verification', () => {
     signature: new Webhook(key).sign(id, new Date(at), payload),
   });
 
-  it('accepts what the standardwebhooks library signs, against the raw body', () => {
-    expect(verifySignature(signed(NOW), body, channel.secrets, NOW)).toEqual({ ok: true, id: 'msg_1' });
+  it('accepts what the standardwebhooks library signs, against the raw body', async () => {
+    expect(await verifySignature(signed(NOW), body, channel.secrets, NOW)).toEqual({ ok: true, id: 'msg_1' });
     // Several signatures (a sender mid-rotation): any one matching is enough.
     const two = signed(NOW);
     const both = { ...two, signature: `v1,bm9wZQ== ${two.signature}` };
-    expect(verifySignature(both, body, channel.secrets, NOW).ok).toBe(true);
+    expect((await verifySignature(both, body, channel.secrets, NOW)).ok).toBe(true);
   });
 
-  it('refuses a changed body, another id, another secret, and missing headers, saying why', () => {
+  it('refuses a changed body, another id, another secret, and missing headers, saying why', async () => {
     const delivery = signed(NOW);
-    expect(verifySignature(delivery, `${body} `, channel.secrets, NOW)).toMatchObject({ reason: 'no_match' });
-    expect(verifySignature({ ...delivery, id: 'msg_2' }, body, channel.secrets, NOW)).toMatchObject({
+    expect(await verifySignature(delivery, `${body} `, channel.secrets, NOW)).toMatchObject({
       reason: 'no_match',
     });
-    expect(verifySignature(signed(NOW, body, other), body, channel.secrets, NOW)).toMatchObject({
+    expect(await verifySignature({ ...delivery, id: 'msg_2' }, body, channel.secrets, NOW)).toMatchObject({
       reason: 'no_match',
     });
-    expect(verifySignature({ ...delivery, signature: undefined }, body, channel.secrets, NOW)).toMatchObject({
+    expect(await verifySignature(signed(NOW, body, other), body, channel.secrets, NOW)).toMatchObject({
+      reason: 'no_match',
+    });
+    expect(
+      await verifySignature({ ...delivery, signature: undefined }, body, channel.secrets, NOW),
+    ).toMatchObject({
       reason: 'missing_headers',
       detail: 'missing header(s): webhook-signature',
     });
     expect(
-      verifySignature({ ...delivery, timestamp: 'yesterday' }, body, channel.secrets, NOW),
+      await verifySignature({ ...delivery, timestamp: 'yesterday' }, body, channel.secrets, NOW),
     ).toMatchObject({
       reason: 'bad_timestamp',
     });
   });
 
-  it('keeps a 5-minute window either way, measured on the injected clock', () => {
+  it('keeps a 5-minute window either way, measured on the injected clock', async () => {
     const at = (offsetSeconds: number) => new Date(Date.parse(NOW) + offsetSeconds * 1000).toISOString();
-    expect(verifySignature(signed(at(-SIGNATURE_TOLERANCE_SECONDS)), body, channel.secrets, NOW).ok).toBe(
-      true,
-    );
-    expect(verifySignature(signed(at(SIGNATURE_TOLERANCE_SECONDS)), body, channel.secrets, NOW).ok).toBe(
-      true,
-    );
-    const stale = verifySignature(signed(at(-600)), body, channel.secrets, NOW);
+    expect(
+      (await verifySignature(signed(at(-SIGNATURE_TOLERANCE_SECONDS)), body, channel.secrets, NOW)).ok,
+    ).toBe(true);
+    expect(
+      (await verifySignature(signed(at(SIGNATURE_TOLERANCE_SECONDS)), body, channel.secrets, NOW)).ok,
+    ).toBe(true);
+    const stale = await verifySignature(signed(at(-600)), body, channel.secrets, NOW);
     expect(stale).toMatchObject({ ok: false, reason: 'stale' });
     expect(stale.ok === false && stale.detail).toContain('600 s old');
-    expect(verifySignature(signed(at(301)), body, channel.secrets, NOW)).toMatchObject({ reason: 'future' });
+    expect(await verifySignature(signed(at(301)), body, channel.secrets, NOW)).toMatchObject({
+      reason: 'future',
+    });
     // The clock decides, not the machine's time: a message signed "in 2030" verifies when the clock says 2030.
     const later = '2030-01-01T00:00:00.000Z';
-    expect(verifySignature(signed(later), body, channel.secrets, later).ok).toBe(true);
+    expect((await verifySignature(signed(later), body, channel.secrets, later)).ok).toBe(true);
   });
 
-  it('verifies with a rotated-out secret during its grace period only', () => {
+  it('verifies the HMAC over the body bytes as they arrived, not text decoded from them', async () => {
+    // Bytes that are not UTF-8: a decoder turns 0xff and 0xfe alike into U+FFFD.
+    const raw = new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]);
+    const seconds = Math.floor(Date.parse(NOW) / 1000);
+    const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
+    const mac = createHmac('sha256', key)
+      .update(Buffer.concat([Buffer.from(`msg_1.${seconds}.`), raw]))
+      .digest('base64');
+    const delivery = { id: 'msg_1', timestamp: String(seconds), signature: `v1,${mac}` };
+    expect(await verifySignature(delivery, raw, channel.secrets, NOW)).toEqual({ ok: true, id: 'msg_1' });
+    const other = raw.slice();
+    other[6] = 0xfe;
+    expect(await verifySignature(delivery, other, channel.secrets, NOW)).toMatchObject({
+      reason: 'no_match',
+    });
+    // The text a lenient decoder makes of it is not what was signed either.
+    const decoded = new TextDecoder().decode(raw);
+    expect(await verifySignature(delivery, decoded, channel.secrets, NOW)).toMatchObject({
+      reason: 'no_match',
+    });
+  });
+
+  it('verifies with a rotated-out secret during its grace period only', async () => {
     const rotated = rotateSecret(
       newChannel('acme', 'ch_1', { type: 'webhook', name: 'Hook' }, secret, NOW),
       other,
       NOW,
     );
     const soon = '2026-03-02T20:00:00.000Z';
-    expect(verifySignature(signed(soon, body, secret), body, liveSecrets(rotated, soon), soon).ok).toBe(true);
-    expect(verifySignature(signed(soon, body, other), body, liveSecrets(rotated, soon), soon).ok).toBe(true);
+    expect(
+      (await verifySignature(signed(soon, body, secret), body, liveSecrets(rotated, soon), soon)).ok,
+    ).toBe(true);
+    expect(
+      (await verifySignature(signed(soon, body, other), body, liveSecrets(rotated, soon), soon)).ok,
+    ).toBe(true);
     const late = '2026-03-03T09:00:01.000Z';
-    expect(verifySignature(signed(late, body, secret), body, liveSecrets(rotated, late), late)).toMatchObject(
-      {
-        reason: 'no_match',
-      },
-    );
+    expect(
+      await verifySignature(signed(late, body, secret), body, liveSecrets(rotated, late), late),
+    ).toMatchObject({
+      reason: 'no_match',
+    });
   });
 });

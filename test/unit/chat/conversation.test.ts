@@ -19,9 +19,11 @@ import {
 } from '../../../functions/core/chat/conversation.ts';
 import { chatTriage, escalationDecision } from '../../../functions/core/chat/decision.ts';
 import {
+  cutLine,
   escalateWhenErrors,
   escalationSubject,
   MAX_TRANSCRIPT_CHARS,
+  MAX_TRANSCRIPT_LINE_CHARS,
   requesterIdentity,
   transcriptComment,
 } from '../../../functions/core/chat/escalation.ts';
@@ -332,6 +334,8 @@ describe('the escalated ticket', () => {
     id: 'cv_01ABC',
     customer: { id: 'Visitor #12', name: null, email: null, phone: null },
   };
+  /** `[2026-03-02 09:00 UTC] Ann (customer): ` and the text. */
+  const transcriptLineLength = (m: ChatMessage) => `[2026-03-02 09:00 UTC] Ann (customer): ${m.text}`.length;
   const msg = (n: number, type: 'customer' | 'agent', text: string): ChatMessage => ({
     id: `m${n}`,
     author: type === 'customer' ? { type, id: 'u', name: 'Ann' } : { type, id: 'agt_1', name: 'Bo' },
@@ -373,6 +377,28 @@ describe('the escalated ticket', () => {
     expect(cut).toContain('message 0 ');
     expect(cut).toContain('message 399 ');
     expect(cut).toMatch(/… \d+ message\(s\) left out here/);
+  });
+
+  it('cuts messages too long for a line, so even huge ones stay under the cap and say what was cut', () => {
+    // Messages taken in before chat messages were limited could be 64 K each.
+    const huge = Array.from({ length: 5 }, (_, i) => msg(i, 'customer', `huge ${i} ${'y'.repeat(65_536)}`));
+    const text = transcriptComment(conversation, huge, { by: 'rule', reason: 'r'.repeat(70_000) });
+    expect(text.length).toBeLessThanOrEqual(MAX_TRANSCRIPT_CHARS);
+    expect(text).toContain('huge 0 ');
+    expect(text).toContain('huge 4 ');
+    const lines = text.split('\n').filter((line) => line.startsWith('['));
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    for (const line of lines) {
+      expect(line.length).toBeLessThanOrEqual(MAX_TRANSCRIPT_LINE_CHARS);
+      expect(line).toMatch(/… \d+ characters cut$/);
+    }
+    const kept = lines[0]!.replace(/ … \d+ characters cut$/, '');
+    const cutCount = Number(/… (\d+) characters cut$/.exec(lines[0]!)![1]);
+    expect(kept.length + cutCount).toBe(transcriptLineLength(huge[0]!));
+    // The header (a reason quoting long values) is cut too.
+    expect(text.split('\n')[0]!.length).toBeLessThanOrEqual(2_000);
+    expect(cutLine('short', 10)).toBe('short');
+    expect(cutLine('😀'.repeat(40), 40)).not.toMatch(/[\ud800-\udbff] …/);
   });
 
   it('gives a customer known only by the provider’s id an address that is never mailed', () => {

@@ -1,5 +1,7 @@
+import { Webhook } from 'standardwebhooks';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { InboundChannel } from '../../../functions/core/channels/channel.ts';
+import { MAX_CHAT_MESSAGE_CHARS } from '../../../functions/core/chat/conversation.ts';
 import { makeChatIntake } from '../../../functions/core/use-cases/conversations.ts';
 import { makeApi } from '../../../functions/http/api.ts';
 import { apiEvent, type EventOptions } from '../../support/api-event.ts';
@@ -113,6 +115,69 @@ describe('the conversations API', () => {
     expect(conflict.status).toBe(409);
     expect((await call('POST', `/v1/conversations/${conversationId}:archive`)).status).toBe(404);
     expect((await call('POST', '/v1/conversations/not-an-id:resolve')).status).toBe(404);
+  });
+
+  it('pages a conversation’s messages, oldest first', async () => {
+    for (const text of ['Hello?', 'Anyone?']) {
+      await call('POST', `/v1/conversations/${conversationId}/messages`, { body: { text } });
+    }
+    const first = await call('GET', `/v1/conversations/${conversationId}?limit=2`);
+    expect(first.status).toBe(200);
+    expect(first.body.messages.map((m: { text: string }) => m.text)).toEqual([
+      'Do you ship to Norway?',
+      'Hello?',
+    ]);
+    expect(first.body.nextCursor).toEqual(expect.any(String));
+    const second = await call(
+      'GET',
+      `/v1/conversations/${conversationId}?limit=2&cursor=${encodeURIComponent(first.body.nextCursor)}`,
+    );
+    expect(second.body).toMatchObject({ messages: [{ text: 'Anyone?' }], nextCursor: null });
+    expect((await call('GET', `/v1/conversations/${conversationId}`)).body.messages).toHaveLength(3);
+    expect((await call('GET', `/v1/conversations/${conversationId}?limit=201`)).status).toBe(400);
+    expect((await call('GET', `/v1/conversations/${conversationId}?limit=0`)).status).toBe(400);
+  });
+
+  it('refuses a signed chat message over the length limit with a problem, storing nothing', async () => {
+    const now = ports.clock.now();
+    const secret = 'whsec_dGVzdA==';
+    await ports.channels.create({
+      tenantId: 'acme',
+      id: 'ch_signed',
+      type: 'chat',
+      name: 'Signed chat',
+      group: null,
+      tags: [],
+      secrets: [{ secret, createdAt: now, expiresAt: null }],
+      twilio: null,
+      chat: { escalateAfterMessages: null, escalateAfterMinutes: null },
+      webForm: null,
+      createdAt: now,
+      updatedAt: now,
+      version: 1,
+    });
+    const post = (text: string, id: string) => {
+      const rawBody = JSON.stringify({
+        conversationId: 'prov-big',
+        from: { email: 'ann@example.com' },
+        text,
+      });
+      return call('POST', '/v1/channels/ch_signed/messages', {
+        auth: null,
+        rawBody,
+        headers: {
+          'webhook-id': id,
+          'webhook-timestamp': String(Math.floor(Date.parse(now) / 1000)),
+          'webhook-signature': new Webhook(secret).sign(id, new Date(now), rawBody),
+        },
+      });
+    };
+    const big = await post('x'.repeat(MAX_CHAT_MESSAGE_CHARS + 1), 'wh_big');
+    expect(big.status).toBe(422);
+    expect(big.headers['content-type']).toBe('application/problem+json');
+    expect(big.body.errors[0].path).toBe('text');
+    expect(await ports.conversations.find('acme', 'ch_signed', 'prov-big')).toBeNull();
+    expect((await post('x'.repeat(MAX_CHAT_MESSAGE_CHARS), 'wh_fits')).status).toBe(202);
   });
 
   it('is for admins and agents only', async () => {

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Caller } from '../../../functions/core/caller.ts';
 import type { ChatSettings, InboundChannel } from '../../../functions/core/channels/channel.ts';
+import { MAX_CHAT_MESSAGE_CHARS } from '../../../functions/core/chat/conversation.ts';
 import type { ChatInbound } from '../../../functions/core/chat/ports.ts';
 import { DomainError } from '../../../functions/core/errors.ts';
 import type { DueTimerMessage } from '../../../functions/core/timers.ts';
@@ -269,6 +270,90 @@ describe('chat intake', () => {
     expect(ticketsOf()).toHaveLength(1);
   });
 
+  it('puts a message that arrives while the escalation is being finished on the ticket, once', async () => {
+    await intake.receive(chatChannel, message('one', 'prov-mid'));
+    await intake.receive(chatChannel, message('two', 'prov-mid'));
+    // Message three escalates; message four arrives after its ticket was made, before the conversation is marked.
+    const save = ports.conversations.save.bind(ports.conversations);
+    let fourth: Awaited<ReturnType<typeof intake.receive>> | undefined;
+    let interleaved = false;
+    ports.conversations.save = async (change, options) => {
+      if (!interleaved && change.events.some((e) => e.data.type === 'escalated')) {
+        interleaved = true;
+        fourth = await intake.receive(chatChannel, message('four, sent meanwhile', 'prov-mid'));
+      }
+      return save(change, options);
+    };
+    const third = await intake.receive(chatChannel, message('three', 'prov-mid'));
+    expect(third).toMatchObject({ outcome: 'escalated', status: 'escalated', ticket: expect.any(Number) });
+    expect(fourth).toMatchObject({ outcome: 'commented', ticket: third.ticket });
+    expect(ticketsOf()).toHaveLength(1);
+    const bodies = timelineOf(third.ticket!)
+      .filter((e) => e.data.type === 'comment')
+      .map((e) => (e.data as { body: string }).body);
+    expect(bodies).toHaveLength(2);
+    expect(bodies[0]).toContain('three');
+    expect(bodies[1]).toBe('four, sent meanwhile');
+    expect(bodies.join('\n').split('four, sent meanwhile')).toHaveLength(2);
+  });
+
+  it('puts a message that arrives while an agent escalates on the ticket', async () => {
+    const started = await intake.receive(chatChannel, message('Hello', 'prov-agent'));
+    const create = ports.tickets.create.bind(ports.tickets);
+    let meanwhile: Awaited<ReturnType<typeof intake.receive>> | undefined;
+    let interleaved = false;
+    ports.tickets.create = async (args) => {
+      const created = await create(args);
+      if (!interleaved) {
+        interleaved = true;
+        meanwhile = await intake.receive(chatChannel, message('Are you there?', 'prov-agent'));
+      }
+      return created;
+    };
+    const done = await agents.escalateConversation(agent, started.conversation, 'needs a human');
+    expect(done.conversation).toMatchObject({ status: 'escalated', ticketNumber: done.ticket.number });
+    expect(meanwhile).toMatchObject({ outcome: 'commented', ticket: done.ticket.number });
+    const comments = timelineOf(done.ticket.number).filter((e) => e.data.type === 'comment');
+    expect(comments.map((e) => (e.data as { body: string }).body).at(-1)).toBe('Are you there?');
+    expect(ticketsOf()).toHaveLength(1);
+    // The conversation did not take the message: it is on the ticket only.
+    expect((await agents.getConversation(agent, started.conversation)).messages).toHaveLength(1);
+  });
+
+  it('finishes a pending escalation before an agent replies, and refuses the reply', async () => {
+    await intake.receive(chatChannel, message('one', 'prov-p'));
+    await intake.receive(chatChannel, message('two', 'prov-p'));
+    const create = ports.tickets.create.bind(ports.tickets);
+    let failures = 1;
+    ports.tickets.create = async (args) => {
+      if (failures-- > 0) throw new Error('DynamoDB is having a moment');
+      return create(args);
+    };
+    await expect(intake.receive(chatChannel, message('three', 'prov-p'))).rejects.toThrow('a moment');
+    const pending = await ports.conversations.find('acme', chatChannel.id, 'prov-p');
+    await expect(agents.replyToConversation(agent, pending!.id, 'On it')).rejects.toMatchObject({
+      code: 'conflict',
+    });
+    expect(await ports.conversations.get('acme', pending!.id)).toMatchObject({
+      status: 'escalated',
+      messages: 3,
+      ticketNumber: expect.any(Number),
+    });
+    expect(ticketsOf()).toHaveLength(1);
+  });
+
+  it('refuses a message longer than a chat message may be before storing anything', async () => {
+    const long = 'z'.repeat(MAX_CHAT_MESSAGE_CHARS + 1);
+    await expect(intake.receive(chatChannel, message(long, 'prov-long'))).rejects.toMatchObject({
+      code: 'validation',
+      fieldErrors: [{ path: 'text', message: expect.stringContaining(`at most ${MAX_CHAT_MESSAGE_CHARS}`) }],
+    });
+    expect(await ports.conversations.find('acme', chatChannel.id, 'prov-long')).toBeNull();
+    expect(ports.conversations.inboundKeys.size).toBe(0);
+    const fits = await intake.receive(chatChannel, message('z'.repeat(MAX_CHAT_MESSAGE_CHARS), 'prov-long'));
+    expect(fits.outcome).toBe('started');
+  });
+
   it('refuses messages for other channel types and empty text', async () => {
     await expect(intake.receive({ ...chatChannel, type: 'webhook' }, message('x'))).rejects.toThrowError(
       DomainError,
@@ -288,6 +373,23 @@ describe('the agent API', () => {
     await expect(agents.resolveConversation(agent, started.conversation)).rejects.toMatchObject({
       code: 'conflict',
     });
+  });
+
+  it('reads a conversation’s messages in pages, oldest first', async () => {
+    const quiet = await chatChannelWith({});
+    for (let i = 1; i <= 5; i++) await intake.receive(quiet, message(`line ${i}`, 'prov-pages'));
+    const id = (await ports.conversations.find('acme', quiet.id, 'prov-pages'))!.id;
+    const first = await agents.getConversation(agent, id, { limit: 2 });
+    expect(first.messages.map((m) => m.text)).toEqual(['line 1', 'line 2']);
+    expect(first.conversation.messages).toBe(5);
+    const texts = [...first.messages.map((m) => m.text)];
+    let cursor = first.nextCursor;
+    while (cursor) {
+      const next = await agents.getConversation(agent, id, { limit: 2, cursor });
+      texts.push(...next.messages.map((m) => m.text));
+      cursor = next.nextCursor;
+    }
+    expect(texts).toEqual(['line 1', 'line 2', 'line 3', 'line 4', 'line 5']);
   });
 
   it('lists by status, latest message first, in pages', async () => {

@@ -75,6 +75,24 @@ describe('classifyAddress', () => {
   });
 
   it.each([
+    ['2002:a9fe:a9fe::', 'private'], // 6to4 of 169.254.169.254, the metadata service
+    ['2002:a9fe:a9fe:1::1', 'private'],
+    ['2002:7f00:1::', 'private'], // 6to4 of 127.0.0.1: not loopback here, and never allowed
+    ['2002:a00:1::', 'private'], // 6to4 of 10.0.0.1
+    ['2002:c0a8:101::', 'private'], // 6to4 of 192.168.1.1
+    ['2002:c058:6301::', 'private'], // 6to4 of the 6to4 relay 192.88.99.1
+    ['2002:808:808::1', 'public'], // 6to4 of 8.8.8.8
+    ['2001::1', 'private'], // Teredo 2001:0::/32
+    ['2001:0:4136:e378:8000:63bf:3fff:fdd2', 'private'],
+    ['2001:1::1', 'public'], // just outside Teredo (global unicast)
+    ['192.88.99.1', 'private'], // the 6to4 relay anycast
+    ['192.88.98.1', 'public'],
+    ['::ffff:192.88.99.1', 'private'],
+  ])('tunnels: %s is %s', (address, kind) => {
+    expect(classifyAddress(address)).toBe(kind);
+  });
+
+  it.each([
     'example.com',
     'localhost',
     '256.1.1.1',
@@ -147,6 +165,9 @@ describe('checkOutboundUrl', () => {
       '[fd00::1]',
       '[::ffff:10.0.0.1]',
       '0.0.0.0',
+      '[2002:a9fe:a9fe::]', // 6to4 of the metadata service
+      '[2001:0:a9fe:a9fe::1]', // Teredo
+      '192.88.99.1', // the 6to4 relay
     ]) {
       expect(reason(`https://${host}/x`), host).toBe(
         'must not point at a private, link-local or reserved address',

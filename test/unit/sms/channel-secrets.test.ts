@@ -46,6 +46,19 @@ describe('channel secrets', () => {
     expect(sm.calls).toHaveLength(2);
   });
 
+  it('read fresh skip the cache and refresh it (a rotated token)', async () => {
+    const values: Record<string, string> = { 'deskless/twilio/acme/main': 'token-1' };
+    const sm = fakeSecretsManager(values);
+    const reader = makeChannelSecretReader({ environment: {}, client: sm.client });
+    expect(await reader.read('deskless/twilio/acme/main')).toBe('token-1');
+    values['deskless/twilio/acme/main'] = 'token-2';
+    expect(await reader.read('deskless/twilio/acme/main')).toBe('token-1');
+    expect(await reader.read('deskless/twilio/acme/main', { fresh: true })).toBe('token-2');
+    // The cache now holds the new value.
+    expect(await reader.read('deskless/twilio/acme/main')).toBe('token-2');
+    expect(sm.calls).toHaveLength(2);
+  });
+
   it('come from DESKLESS_LOCAL_SECRET_<NAME> when it is set, without calling Secrets Manager', async () => {
     const sm = fakeSecretsManager({});
     const reader = makeChannelSecretReader({

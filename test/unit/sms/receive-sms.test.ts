@@ -2,7 +2,14 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { InboundChannel } from '../../../functions/core/channels/channel.ts';
 import { type FormPairs, type SmsMessage, twilioMedia } from '../../../functions/core/channels/sms.ts';
 import { DomainError } from '../../../functions/core/errors.ts';
+import {
+  type RemoteFileOptions,
+  type RemoteFiles,
+  type SecretReader,
+  SecretUnavailableError,
+} from '../../../functions/core/ports.ts';
 import { makeUseCases } from '../../../functions/core/use-cases/index.ts';
+import { TWILIO_NOT_CONFIGURED, TwilioSetupError } from '../../../functions/core/use-cases/receive-sms.ts';
 import { memoryPorts } from '../../support/in-memory-ports.ts';
 import { signedTwilioRequest, smsParams, testAccountSid } from '../../support/twilio.ts';
 
@@ -138,6 +145,73 @@ describe('receiving a Twilio SMS', () => {
     });
     const gone = await rejection(receive('ch_gone', request(sms('x')), parse));
     expect(gone.code).toBe('conflict');
-    expect(gone.message).toContain('ResourceNotFoundException');
+    // The public answer says nothing of the tenant's setup; the detail is kept for the logs.
+    expect(gone.message).toBe(TWILIO_NOT_CONFIGURED);
+    expect(gone.message).not.toMatch(/acme|deskless\/twilio|ResourceNotFound|arn:/);
+    expect(gone).toBeInstanceOf(TwilioSetupError);
+    expect((gone as TwilioSetupError).detail).toContain('ResourceNotFoundException');
+    await ports.channels.create({
+      ...channel,
+      id: 'ch_foreign',
+      twilio: {
+        ...channel.twilio!,
+        authTokenSecret:
+          'arn:aws:secretsmanager:us-east-1:123456789012:secret:deskless/twilio/other/x-AbCdEf',
+      },
+    });
+    const foreign = await rejection(receive('ch_foreign', request(sms('x')), parse));
+    expect(foreign.message).toBe(TWILIO_NOT_CONFIGURED);
+    expect(foreign.message).not.toContain('123456789012');
+  });
+
+  it('after a token rotation, reads the secret once past the cache before refusing the signature', async () => {
+    // A reader that caches as the Secrets Manager adapter does.
+    const stored = new Map([['deskless/twilio/acme/main', TOKEN]]);
+    const cache = new Map<string, string>();
+    const reads: { name: string; fresh: boolean }[] = [];
+    const caching: SecretReader = {
+      async read(name, options) {
+        reads.push({ name, fresh: options?.fresh === true });
+        const cached = options?.fresh ? undefined : cache.get(name);
+        if (cached !== undefined) return cached;
+        const value = stored.get(name);
+        if (value === undefined) throw new SecretUnavailableError(name, 'ResourceNotFoundException');
+        cache.set(name, value);
+        return value;
+      },
+    };
+    const withCache = makeUseCases({ ...ports, channelSecrets: caching }).receiveTwilioSms;
+    expect((await withCache('ch_sms', request(sms('Before')), parse)).outcome).toBe('created');
+    stored.set('deskless/twilio/acme/main', 'rotated-token');
+    const after = await withCache('ch_sms', request(sms('After'), { token: 'rotated-token' }), parse);
+    expect(after.outcome).toBe('commented');
+    expect(reads.map((r) => r.fresh)).toEqual([false, false, true]);
+    // The cache holds the new token: the next message needs no fresh read.
+    await withCache('ch_sms', request(sms('Again'), { token: 'rotated-token' }), parse);
+    expect(reads.map((r) => r.fresh)).toEqual([false, false, true, false]);
+    // A forged signature costs one fresh read, then 403.
+    const forged = await rejection(withCache('ch_sms', request(sms('x'), { token: 'forged' }), parse));
+    expect(forged.code).toBe('forbidden');
+    expect(reads.map((r) => r.fresh)).toEqual([false, false, true, false, false, true]);
+  });
+
+  it('fetches MMS media with the channel’s Twilio credentials', async () => {
+    const calls: { url: string; options: RemoteFileOptions | undefined }[] = [];
+    const recording: RemoteFiles = {
+      async fetch(url, _limits, options) {
+        calls.push({ url, options });
+        return { content: new Uint8Array([0xff, 0xd8, 0xff, 0xe0]), contentType: 'image/jpeg' };
+      },
+    };
+    const withMedia = makeUseCases({ ...ports, remoteFiles: recording }).receiveTwilioSms;
+    const mediaUrl = `https://api.twilio.com/2010-04-01/Accounts/${accountSid}/Messages/MM1/Media/ME1`;
+    await withMedia(
+      'ch_sms',
+      request(sms('', { NumMedia: '1', MediaUrl0: mediaUrl, MediaContentType0: 'image/jpeg' })),
+      parse,
+    );
+    expect(calls).toEqual([{ url: mediaUrl, options: { twilio: { accountSid, authToken: TOKEN } } }]);
+    const ticket = (await ports.tickets.get('acme', 1))!;
+    expect(ticket).toBeTruthy();
   });
 });

@@ -5,6 +5,8 @@ import {
   type OutboundSms,
   type SecretReader,
   SecretUnavailableError,
+  SmsOutcomeUnknownError,
+  type SmsPartKey,
   SmsRejectedError,
 } from '../../../functions/core/ports.ts';
 import { makeUseCases } from '../../../functions/core/use-cases/index.ts';
@@ -292,5 +294,78 @@ describe('sending public replies on SMS tickets', () => {
       outcome: 'skipped',
       reason: 'channel ch_sms no longer sends SMS',
     });
+  });
+
+  it('never sends a part twice when marking it sent fails after Twilio took it', async () => {
+    const { ticket, eventId } = await reply('Hello');
+    // A store whose marker write fails (every attempt of the first delivery), as a DynamoDB throttle would.
+    let failingWrites = 3;
+    const flakyStore = new (class extends MemorySmsDeliveryStore {
+      override async sent(key: SmsPartKey, sid: string) {
+        if (failingWrites > 0) {
+          failingWrites--;
+          throw new Error('ProvisionedThroughputExceededException');
+        }
+        return super.sent(key, sid);
+      }
+    })();
+    const withStore = makeSendSms({
+      ...ports,
+      deliveries: flakyStore,
+      secrets,
+      markerRetryDelaysMs: [0, 0],
+      sender: {
+        async send(sms) {
+          sent.push(sms);
+          return { sid: `SM${String(sent.length).padStart(32, '0')}` };
+        },
+      },
+    });
+    await expect(withStore('acme', ticket.number, eventId, 1)).rejects.toThrow(/could not be marked sent/);
+    expect(sent).toHaveLength(1);
+    // No sms_failed saying it will be retried: the part went out.
+    expect(timelineTypes(ticket.number)).not.toContain('sms_failed');
+    // The claim is kept: a redelivery within the lease sends nothing.
+    await expect(withStore('acme', ticket.number, eventId, 2)).rejects.toThrow(/being sent/);
+    expect(sent).toHaveLength(1);
+  });
+
+  it('a marker write that fails once is retried, and the part is marked sent', async () => {
+    const { ticket, eventId } = await reply('Hello');
+    let failingWrites = 1;
+    const flakyStore = new (class extends MemorySmsDeliveryStore {
+      override async sent(key: SmsPartKey, sid: string) {
+        if (failingWrites-- > 0) throw new Error('InternalServerError');
+        return super.sent(key, sid);
+      }
+    })();
+    const withStore = makeSendSms({
+      ...ports,
+      deliveries: flakyStore,
+      secrets,
+      markerRetryDelaysMs: [0],
+      sender: {
+        async send(sms) {
+          sent.push(sms);
+          return { sid: 'SM-once' };
+        },
+      },
+    });
+    expect(await withStore('acme', ticket.number, eventId, 1)).toMatchObject({ outcome: 'sent' });
+    expect(await withStore('acme', ticket.number, eventId, 2)).toEqual({ outcome: 'already_sent' });
+    expect(sent).toHaveLength(1);
+  });
+
+  it('does not send again when Twilio’s answer was lost (outcome unknown), even after the lease', async () => {
+    const { ticket, eventId } = await reply('Hello');
+    failures.push(
+      new SmsOutcomeUnknownError('no answer from Twilio: The operation was aborted due to timeout'),
+    );
+    const outcome = await send('acme', ticket.number, eventId, 1);
+    expect(outcome).toMatchObject({ outcome: 'rejected', error: expect.stringMatching(/not sent again/) });
+    expect(ports.tickets.events.at(-1)!.data).toMatchObject({ type: 'sms_failed', retrying: false });
+    ports.clock.advance(SMS_CLAIM_LEASE_MS + 1);
+    expect(await send('acme', ticket.number, eventId, 2)).toMatchObject({ outcome: 'rejected' });
+    expect(sent).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { twilioSignature, twilioSignatures } from '../../../functions/adapters/twilio/signature.ts';
+import { newChannel, patchChannel } from '../../../functions/core/channels/manage.ts';
 import {
   parseForm,
   requestUrl,
@@ -13,6 +14,7 @@ import {
   twilioSignedPayload,
   twilioUrlVariants,
 } from '../../../functions/core/channels/sms.ts';
+import { DomainError } from '../../../functions/core/errors.ts';
 
 /** Twilio's own example (twilio.com/docs/usage/security): token 12345, this URL and these parameters. */
 const EXAMPLE = {
@@ -184,5 +186,54 @@ describe('auth token secrets a tenant may name', () => {
     expect(twilioSecretAllowed('acme', 'deskless/operator-key')).toBe(false);
     expect(twilioSecretAllowed('acme', '/deskless/twilio/acme/main')).toBe(false);
     expect(twilioSecretAllowed('acme', 'deskless/twilio/acme/../other/main')).toBe(false);
+  });
+});
+
+describe('an sms_twilio channel’s token secret, when it is declared', () => {
+  const twilio = (authTokenSecret: string) => ({
+    accountSid: `AC${'1'.repeat(32)}`,
+    fromNumber: '+14155550100',
+    authTokenSecret,
+  });
+  const NOW = '2026-03-01T00:00:00.000Z';
+  const errorsOf = (run: () => unknown) => {
+    try {
+      run();
+    } catch (error) {
+      expect(error).toBeInstanceOf(DomainError);
+      return (error as DomainError).fieldErrors;
+    }
+    return [];
+  };
+
+  it('must be the tenant’s own Secrets Manager secret, on create and on patch (422 on its path)', () => {
+    for (const name of ['x', 'deskless/twilio/other/main', '/deskless/twilio/acme/main']) {
+      const errors = errorsOf(() =>
+        newChannel('acme', 'ch_1', { type: 'sms_twilio', name: 'SMS', twilio: twilio(name) }, 's', NOW),
+      );
+      expect(errors).toHaveLength(1);
+      expect(errors[0]!.path).toBe('twilio.authTokenSecret');
+      expect(errors[0]!.message).toContain('deskless/twilio/acme/');
+    }
+    expect(
+      errorsOf(() =>
+        newChannel('acme', 'ch_1', { type: 'sms_twilio', name: 'S', twilio: twilio('/p') }, 's', NOW),
+      )[0]!.message,
+    ).toMatch(/SSM parameters are not supported/);
+    const channel = newChannel(
+      'acme',
+      'ch_1',
+      { type: 'sms_twilio', name: 'SMS', twilio: twilio('deskless/twilio/acme/main') },
+      's',
+      NOW,
+    );
+    expect(channel.twilio!.authTokenSecret).toBe('deskless/twilio/acme/main');
+    expect(
+      errorsOf(() => patchChannel(channel, { twilio: twilio('deskless/twilio/other/main') }, NOW)),
+    ).toEqual([
+      { path: 'twilio.authTokenSecret', message: expect.stringContaining('deskless/twilio/acme/') },
+    ]);
+    const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:deskless/twilio/acme/main-AbCdEf';
+    expect(patchChannel(channel, { twilio: twilio(arn) }, NOW).twilio!.authTokenSecret).toBe(arn);
   });
 });

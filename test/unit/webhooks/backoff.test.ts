@@ -4,6 +4,7 @@ import {
   claim,
   claimedElsewhere,
   type Delivery,
+  defer,
   giveUp,
   MAX_ATTEMPTS,
   MAX_DELAY_SECONDS,
@@ -145,8 +146,19 @@ describe('a delivery’s attempts', () => {
       roundStartedAt: at(2),
       attempts: failed.attempts,
     });
-    expect(canRedeliver(again, at(3))).toBe(false);
-    expect(canRedeliver(again, at(2 + STUCK_AFTER_MS / 1000 + 1))).toBe(true);
+    // Its round has not begun (say its message could not be queued): it may be redelivered again at once.
+    expect(canRedeliver(again, at(3))).toBe(true);
+    // Claimed, attempted or deferred, it is being attempted: not until its next attempt is long overdue.
+    expect(canRedeliver(claim(again, at(3)), at(4))).toBe(false);
+    const retrying = recordAttempt(again, { statusCode: 500, durationMs: 5, error: null }, 5, at(3));
+    expect(canRedeliver(retrying, at(9))).toBe(false);
+    expect(canRedeliver(retrying, at(8 + STUCK_AFTER_MS / 1000 + 1))).toBe(true);
+    const deferred = defer(again, 60, at(3));
+    expect(canRedeliver(deferred, at(4))).toBe(false);
+    expect(canRedeliver(deferred, at(63 + STUCK_AFTER_MS / 1000 + 1))).toBe(true);
+    // A fresh delivery of round 1, attempted and retrying, likewise.
+    const first = recordAttempt(delivery(), { statusCode: 503, durationMs: 5, error: null }, 30, at(1));
+    expect(canRedeliver(first, at(2))).toBe(false);
   });
 
   it('posts `{ type, timestamp, data }`', () => {

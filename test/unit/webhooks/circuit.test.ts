@@ -8,8 +8,10 @@ import {
   CIRCUIT_MAX_COOLDOWN_SECONDS,
   type Circuit,
   CLOSED_CIRCUIT,
+  DEFERRAL_JITTER,
   PROBE_LEASE_SECONDS,
   PROBE_WAIT_SECONDS,
+  spreadDeferral,
   startProbe,
 } from '../../../functions/core/webhooks/circuit.ts';
 
@@ -94,5 +96,22 @@ describe('circuit breaker', () => {
     expect(scaled.cooldownSeconds).toBe(CIRCUIT_BASE_COOLDOWN_SECONDS);
     expect(admit(scaled, at(5.9), 0.1)).toEqual({ kind: 'defer', seconds: 1 });
     expect(admit(startProbe(open, at(60)), at(60), 0.01)).toEqual({ kind: 'defer', seconds: 1 });
+  });
+
+  it('spreads deferrals over +0–30 % of their wait, whole seconds from 1 to 900', () => {
+    expect(DEFERRAL_JITTER).toBe(0.3);
+    expect(spreadDeferral(60, 0)).toBe(60);
+    expect(spreadDeferral(60, 0.5)).toBe(69);
+    expect(spreadDeferral(60, 0.999)).toBe(78);
+    expect(spreadDeferral(600, 0.99)).toBe(779);
+    // SQS's longest delay caps it; a deferral is never shorter than a second.
+    expect(spreadDeferral(900, 0.5)).toBe(900);
+    expect(spreadDeferral(800, 0.9)).toBe(900);
+    expect(spreadDeferral(0.2, 0)).toBe(1);
+    // Deliveries held back by one opening come back over a stretch of time, not at the same second.
+    const waits = Array.from({ length: 10 }, (_, i) => spreadDeferral(100, i / 10));
+    expect(new Set(waits).size).toBe(10);
+    expect(Math.min(...waits)).toBe(100);
+    expect(Math.max(...waits)).toBe(127);
   });
 });

@@ -198,6 +198,45 @@ describe('survey links in webhook payloads', () => {
     expect((await link('acme', number, event.occurredAt))?.url).toBe((first!.survey as { url: string }).url);
   });
 
+  it('delivers the solve to every subscription without a link when the link cannot be made, and says why', async () => {
+    const first = await subscribe(['ticket.status_changed']);
+    const second = await subscribe(['*']);
+    const number = await newTicket();
+    const problems: [string, unknown][] = [];
+    const fan = makeFanOutEvent({
+      subscriptions: (tenantId) => ports.webhooks.subscriptions.list(tenantId),
+      deliveries: ports.webhooks.deliveries,
+      queue: ports.webhooks.queue,
+      clock: ports.clock,
+      ids: ports.ids,
+      surveyLinkFor: makeSurveyLinkFor({
+        enabled: async () => true,
+        spam: async () => false,
+        tokens: {
+          sign: async () => {
+            throw new Error('the reply secret is unreadable');
+          },
+        },
+        publicApiUrl: () => API,
+      }),
+      warn: (message, error) => problems.push([message, error]),
+    });
+    expect(await fan(statusEvent('ev_solve', number, 'open', 'solved'))).toEqual({
+      deliveries: 2,
+      duplicates: 0,
+      resent: 0,
+    });
+    expect(ports.webhooks.queue.sent).toHaveLength(2);
+    for (const subscription of [first, second]) {
+      const [payload] = await payloads(subscription.id);
+      expect(payload).toMatchObject({ type: 'ticket.status_changed', data: { data: { to: 'solved' } } });
+      expect(payload).not.toHaveProperty('survey');
+    }
+    expect(problems).toHaveLength(1);
+    expect(problems[0]![0]).toContain(`no survey link for ticket ${number} of acme`);
+    expect((problems[0]![1] as Error).message).toBe('the reply secret is unreadable');
+  });
+
   it('adds none without a public API URL, and says so once', async () => {
     const subscription = await subscribe(['ticket.status_changed']);
     publicApiUrl = null;

@@ -4,16 +4,18 @@ import type { DomainEvent } from '../../../functions/core/domain-events.ts';
 import { DomainError } from '../../../functions/core/errors.ts';
 import type { WebhookResponse, WebhookTransport } from '../../../functions/core/ports.ts';
 import { makeUseCases } from '../../../functions/core/use-cases/index.ts';
-import { makeDeliverWebhook } from '../../../functions/core/use-cases/webhook-deliver.ts';
+import { LOST_AFTER_SECONDS, makeDeliverWebhook } from '../../../functions/core/use-cases/webhook-deliver.ts';
 import { cachedSubscriptions, makeFanOutEvent } from '../../../functions/core/use-cases/webhook-fanout.ts';
 import {
   CIRCUIT_BASE_COOLDOWN_SECONDS,
   CIRCUIT_FAILURE_THRESHOLD,
+  spreadDeferral,
 } from '../../../functions/core/webhooks/circuit.ts';
 import {
   MAX_ATTEMPTS,
   MAX_DEFERRAL_MS,
   type QueuedDelivery,
+  RETRY_SCHEDULE_SECONDS,
 } from '../../../functions/core/webhooks/delivery.ts';
 import {
   InvalidSubscriptionInput,
@@ -374,16 +376,11 @@ describe('delivery worker', () => {
     expect(delivery!.attempts.filter((a) => a.round === 1)).toHaveLength(MAX_ATTEMPTS);
   });
 
-  it('drops duplicates of an attempt another worker holds, and re-queues a lost follow-up', async () => {
+  it('drops duplicates of an attempt another worker holds', async () => {
     transport.script.push(500);
     const { message } = await oneDelivery();
-    // Two copies of the first attempt: the first claims it and retries; the copy finds the attempt made and
-    // queues the next attempt's message again (it may have been lost), which the claim then de-duplicates.
     expect(await deliver()(message)).toMatchObject({ outcome: 'retrying' });
     const [second] = takeAll();
-    expect(await deliver()(message)).toMatchObject({ outcome: 'requeued' });
-    const [copy] = takeAll();
-    expect(copy).toMatchObject({ attempt: 2, deliveryId: message.deliveryId });
     ports.clock.advance(6_000);
     const stored = await ports.webhooks.deliveries.get('acme', message.subscriptionId, message.deliveryId);
     await ports.webhooks.deliveries.save({ ...stored!, claimedAt: ports.clock.now() }, stored!.revision);
@@ -392,9 +389,77 @@ describe('delivery worker', () => {
       reason: 'another worker is making this attempt',
     });
     ports.clock.advance(61_000);
-    expect(await deliver()(copy!)).toMatchObject({ outcome: 'delivered', attempt: 2 });
+    // The claim's lease ran out (its worker died): the message that comes back takes over.
+    expect(await deliver()(second!)).toMatchObject({ outcome: 'delivered', attempt: 2 });
     expect(await deliver()(second!)).toMatchObject({ outcome: 'dropped' });
     expect(transport.calls).toHaveLength(2);
+  });
+
+  it('lets a duplicate that comes after its attempt die out, not follow every later attempt', async () => {
+    transport.script.push(500, 500, 500);
+    const { message } = await oneDelivery();
+    // Two copies of the first attempt, one after the other: the first makes it and queues attempt 2.
+    expect(await deliver()(message)).toMatchObject({ outcome: 'retrying' });
+    const [second] = takeAll();
+    // The copy finds the attempt made and attempt 2 not yet due: it queues no second attempt-2 message, only
+    // itself, to look once attempt 2 is overdue.
+    expect(await deliver()(message)).toMatchObject({ outcome: 'requeued' });
+    const [look] = takeAll();
+    expect(look).toMatchObject({
+      attempt: 1,
+      delaySeconds: RETRY_SCHEDULE_SECONDS[0] + LOST_AFTER_SECONDS + 1,
+    });
+    ports.clock.advance(second!.delaySeconds * 1000);
+    expect(await deliver()(second!)).toMatchObject({ outcome: 'retrying', attempt: 2 });
+    const [third] = takeAll();
+    ports.clock.advance((look!.delaySeconds - second!.delaySeconds) * 1000);
+    // Attempt 2 was made: the copy is out of date and goes.
+    expect(await deliver()(look!)).toMatchObject({
+      outcome: 'dropped',
+      reason: 'attempt 1 was made already',
+    });
+    expect(takeAll()).toEqual([]);
+    ports.clock.advance(third!.delaySeconds * 1000);
+    expect(await deliver()(third!)).toMatchObject({ outcome: 'retrying', attempt: 3 });
+    takeAll();
+    // A copy of attempt 2 turning up while attempt 3's worker holds its claim is dropped as well.
+    const stored = await ports.webhooks.deliveries.get('acme', message.subscriptionId, message.deliveryId);
+    await ports.webhooks.deliveries.save({ ...stored!, claimedAt: ports.clock.now() }, stored!.revision);
+    expect(await deliver()(second!)).toMatchObject({ outcome: 'dropped' });
+    expect(takeAll()).toEqual([]);
+    expect(transport.calls).toHaveLength(3);
+  });
+
+  it('queues the next attempt again when its message was lost (a crash after the attempt was logged)', async () => {
+    transport.script.push(500, 500, 500, 500);
+    const { message } = await oneDelivery();
+    let next: QueuedDelivery | undefined = message as QueuedDelivery;
+    // Attempts 1 to 4 fail; after the 4th the next wait is 15 min, longer than the queue's visibility timeout.
+    for (let i = 0; i < 4; i++) {
+      await deliver()(next!);
+      [next] = takeAll();
+      ports.clock.advance(next!.delaySeconds * 1000);
+    }
+    ports.clock.advance(-next!.delaySeconds * 1000);
+    // Attempt 4's message was never sent (the worker died); attempt 4's own message returns 2 minutes later.
+    const lostAttempt = next!;
+    expect(lostAttempt.attempt).toBe(5);
+    ports.clock.advance(120_000);
+    const fourth = { ...message, attempt: 4 };
+    expect(await deliver()(fourth)).toMatchObject({ outcome: 'requeued' });
+    const [look] = takeAll();
+    expect(look).toMatchObject({ attempt: 4 });
+    expect(look!.delaySeconds).toBe(lostAttempt.delaySeconds - 120 + LOST_AFTER_SECONDS + 1);
+    ports.clock.advance(look!.delaySeconds * 1000);
+    // Attempt 5 is overdue and untaken: it was lost, and is queued again, right away.
+    expect(await deliver()(look!)).toMatchObject({
+      outcome: 'requeued',
+      reason: 'attempt 5 was due and never taken',
+    });
+    const [again] = takeAll();
+    expect(again).toMatchObject({ attempt: 5, round: 1, delaySeconds: 0 });
+    expect(await deliver()(again!)).toMatchObject({ outcome: 'delivered', attempt: 5 });
+    expect(transport.calls).toHaveLength(5);
   });
 
   it('gives up on a disabled or deleted subscription without sending', async () => {
@@ -415,7 +480,7 @@ describe('delivery worker', () => {
     expect(transport.calls).toEqual([]);
   });
 
-  it('fails a delivery that waited on an open circuit for a day (its message goes to the DLQ)', async () => {
+  it('fails a delivery that waited on an open circuit for 6 hours (its message goes to the DLQ)', async () => {
     const { subscription, message } = await oneDelivery();
     const closed = await ports.webhooks.subscriptions.circuit('acme', subscription.id);
     ports.clock.advance(MAX_DEFERRAL_MS + 1000);
@@ -435,7 +500,7 @@ describe('delivery worker', () => {
     );
     expect(await deliver()(message)).toEqual({
       outcome: 'given_up',
-      reason: 'the endpoint’s circuit stayed open for 24 hours',
+      reason: 'the endpoint’s circuit stayed open for 6 hours',
       deadLetter: true,
     });
     const stored = await ports.webhooks.deliveries.get('acme', subscription.id, message.deliveryId);
@@ -457,19 +522,22 @@ describe('delivery worker', () => {
 
     await fanOut()(ticketEvent('ev_while_open'));
     const [waiting] = takeAll();
-    expect(await deliver()(waiting!)).toEqual({
-      outcome: 'deferred',
-      seconds: CIRCUIT_BASE_COOLDOWN_SECONDS,
-      circuit: 'open',
-    });
+    // The wait to the end of the cooldown, spread (+0–30 %; random() is 0.5 here).
+    const spread = spreadDeferral(CIRCUIT_BASE_COOLDOWN_SECONDS, 0.5);
+    expect(spread).toBeGreaterThan(CIRCUIT_BASE_COOLDOWN_SECONDS);
+    expect(await deliver()(waiting!)).toEqual({ outcome: 'deferred', seconds: spread, circuit: 'open' });
     const [deferred] = takeAll();
-    expect(deferred).toMatchObject({ attempt: 1, delaySeconds: CIRCUIT_BASE_COOLDOWN_SECONDS });
+    expect(deferred).toMatchObject({ attempt: 1, delaySeconds: spread });
     const stored = await ports.webhooks.deliveries.get('acme', subscription.id, waiting!.deliveryId);
     expect(stored!.attempts).toEqual([]);
     expect(transport.calls).toHaveLength(CIRCUIT_FAILURE_THRESHOLD);
 
+    // A redelivered event does not queue the deferred delivery again: its message is alive, due later.
+    expect(await fanOut()(ticketEvent('ev_while_open'))).toMatchObject({ duplicates: 1, resent: 0 });
+    expect(takeAll()).toEqual([]);
+
     // After the cooldown this delivery is the probe; it succeeds and the circuit closes.
-    ports.clock.advance(CIRCUIT_BASE_COOLDOWN_SECONDS * 1000);
+    ports.clock.advance(spread * 1000);
     expect(await deliver()(deferred!)).toMatchObject({ outcome: 'delivered' });
     expect((await uc.getSubscription(admin, subscription.id)).circuit).toMatchObject({
       state: 'closed',
@@ -547,17 +615,68 @@ describe('deliveries and redelivery', () => {
 
   it('refuses to redeliver one still being attempted, or for a disabled subscription', async () => {
     const { subscription } = await subscribe();
+    transport.script.push(500);
     await fanOut()(ticketEvent('ev_1'));
     const [message] = takeAll();
+    // Attempt 1 failed, attempt 2 is on its way.
+    expect(await deliver()(message!)).toMatchObject({ outcome: 'retrying' });
+    const [retry] = takeAll();
     expect((await rejection(uc.redeliver(admin, subscription.id, message!.deliveryId))).code).toBe(
       'conflict',
     );
-    await deliver()(message!);
+    ports.clock.advance(retry!.delaySeconds * 1000);
+    await deliver()(retry!);
     await uc.updateSubscription(admin, subscription.id, { enabled: false });
     expect((await rejection(uc.redeliver(admin, subscription.id, message!.deliveryId))).code).toBe(
       'conflict',
     );
     expect((await rejection(uc.redeliver(admin, subscription.id, 'dlv_nope'))).code).toBe('conflict');
     expect((await rejection(uc.listDeliveries(admin, 'sub_nope', { limit: 10 }))).code).toBe('not_found');
+  });
+
+  it('lets a redelivery whose message could not be queued be tried again at once', async () => {
+    const { subscription } = await subscribe();
+    transport.script.push(...Array<number>(MAX_ATTEMPTS).fill(500));
+    await fanOut()(ticketEvent('ev_1'));
+    let next: QueuedDelivery | undefined = takeAll()[0];
+    const deliveryId = next!.deliveryId;
+    while (next) {
+      await deliver()(next);
+      ports.clock.advance(2 * 60 * 60 * 1000);
+      [next] = takeAll();
+    }
+    const send = ports.webhooks.queue.send.bind(ports.webhooks.queue);
+    ports.webhooks.queue.send = async () => {
+      throw new Error('SQS is throttling');
+    };
+    await expect(uc.redeliver(admin, subscription.id, deliveryId)).rejects.toThrow('SQS is throttling');
+    // Round 2 was saved but never queued: not a 409 for 15 minutes, a new round now.
+    ports.webhooks.queue.send = send;
+    ports.clock.advance(1_000);
+    expect(await uc.redeliver(admin, subscription.id, deliveryId)).toMatchObject({
+      round: 3,
+      nextAttempt: 1,
+    });
+    const [message] = takeAll();
+    expect(message).toMatchObject({ deliveryId, round: 3, attempt: 1 });
+    expect(await deliver()(message!)).toMatchObject({ outcome: 'delivered' });
+    // Once its round has begun (an attempt made, claimed or deferred), it is being attempted: a 409 again.
+    transport.script.push(500);
+    await uc.redeliver(admin, subscription.id, deliveryId);
+    const [fourth] = takeAll();
+    await deliver()(fourth!);
+    expect((await rejection(uc.redeliver(admin, subscription.id, deliveryId))).code).toBe('conflict');
+    const stored = await ports.webhooks.deliveries.get('acme', subscription.id, deliveryId);
+    await ports.webhooks.deliveries.save(
+      {
+        ...stored!,
+        round: 5,
+        nextAttempt: 1,
+        nextAttemptAt: ports.clock.now(),
+        claimedAt: ports.clock.now(),
+      },
+      stored!.revision,
+    );
+    expect((await rejection(uc.redeliver(admin, subscription.id, deliveryId))).code).toBe('conflict');
   });
 });
