@@ -1,5 +1,6 @@
 import { makeClock } from '../adapters/clock.ts';
 import { documentClient, tableName } from '../adapters/dynamodb/client.ts';
+import { readSurveyAnswer } from '../adapters/dynamodb/report-store.ts';
 import { readCsatSurveys, readTicketSpam } from '../adapters/dynamodb/survey-settings.ts';
 import { DynamoDbUsageStore } from '../adapters/dynamodb/usage-store.ts';
 import { DynamoDbDeliveryStore, DynamoDbSubscriptionStore } from '../adapters/dynamodb/webhook-stores.ts';
@@ -30,6 +31,8 @@ const fanOut = makeFanOutEvent({
   surveyLinkFor: makeSurveyLinkFor({
     enabled: (tenantId) => readCsatSurveys(documentClient, tables.main, tenantId),
     spam: (tenantId, number) => readTicketSpam(documentClient, tables.main, tenantId, number),
+    answered: async (tenantId, number) =>
+      (await readSurveyAnswer(documentClient, tables.main, tenantId, number)) !== null,
     tokens: makeTokenSigner(),
     publicApiUrl: () => process.env[env.publicApiUrl] || null,
     warn: (message) => logger.warn(message),

@@ -39,6 +39,8 @@ export interface SurveyLinkDeps {
   readonly enabled: (tenantId: string) => Promise<boolean>;
   /** Whether the ticket is held as spam now; null when there is no such ticket. */
   readonly spam: (tenantId: string, ticketNumber: number) => Promise<boolean | null>;
+  /** Whether the ticket's survey was answered already (a ticket is rated once, as the survey mail knows). */
+  readonly answered: (tenantId: string, ticketNumber: number) => Promise<boolean>;
   /** Signs the link (the secret the API verifies it with); called only when a link is made. */
   readonly tokens: TokenSigner;
   /** The HTTP API's public base URL; null when none is configured (no link can point anywhere). */
@@ -49,7 +51,7 @@ export interface SurveyLinkDeps {
 
 /**
  * Makes the link when one is due: a public API URL first (no read without it), then the tenant's setting, then
- * the ticket (spam is never surveyed), and only then the signature. The expiry follows from the solve's time, so
+ * the ticket (spam is never surveyed, a rated ticket not again), and only then the signature. The expiry follows from the solve's time, so
  * the same solve always gets the same link.
  */
 export function makeSurveyLinkFor(deps: SurveyLinkDeps): SurveyLinkFor {
@@ -65,6 +67,7 @@ export function makeSurveyLinkFor(deps: SurveyLinkDeps): SurveyLinkFor {
     }
     if (!(await deps.enabled(tenantId))) return null;
     if ((await deps.spam(tenantId, ticketNumber)) !== false) return null;
+    if (await deps.answered(tenantId, ticketNumber)) return null;
     const expiresAt = surveyExpiry(solvedAt);
     const token = await signSurveyToken(deps.tokens, { tenantId, ticket: ticketNumber, expiresAt });
     return { url: `${base}/v1/surveys/${token}`, expiresAt };

@@ -54,6 +54,7 @@ const fanOut = () =>
     surveyLinkFor: makeSurveyLinkFor({
       enabled: async (tenantId) => (await ports.lifecycleSettings.get(tenantId)).csatSurveys,
       spam: async (tenantId, number) => (await ports.tickets.get(tenantId, number))?.spam ?? null,
+      answered: async (tenantId, number) => (await ports.reports.survey(tenantId, number)) !== null,
       tokens: countingTokens,
       publicApiUrl: () => publicApiUrl,
       warn: (message) => warnings.push(message),
@@ -152,6 +153,22 @@ describe('survey links in webhook payloads', () => {
     expect(signed).toBe(0);
   });
 
+  it('adds none to the solve of a ticket whose survey was answered already (rated once)', async () => {
+    const subscription = await subscribe(['ticket.status_changed']);
+    const number = await newTicket();
+    await fanOut()(statusEvent('ev_first_solve', number, 'open', 'solved'));
+    const [first] = await payloads(subscription.id);
+    const token = (first!.survey as { url: string }).url.slice(`${API}/v1/surveys/`.length);
+    await uc.answerSurvey(token, { score: 5 });
+    const before = signed;
+
+    await fanOut()(statusEvent('ev_second_solve', number, 'open', 'solved'));
+    const made = await payloads(subscription.id);
+    expect(made).toHaveLength(2);
+    expect(made.filter((payload) => 'survey' in payload)).toHaveLength(1);
+    expect(signed).toBe(before);
+  });
+
   it('adds none to other events, other status changes, or when nobody takes the solve (nothing is signed)', async () => {
     const number = await newTicket();
     // Nobody subscribed to status changes: the solve needs no link at all.
@@ -183,6 +200,7 @@ describe('survey links in webhook payloads', () => {
     const link = makeSurveyLinkFor({
       enabled: async () => true,
       spam: async () => false,
+      answered: async () => false,
       tokens: ports.tokens,
       publicApiUrl: () => `${API}/`,
     });
@@ -212,6 +230,7 @@ describe('survey links in webhook payloads', () => {
       surveyLinkFor: makeSurveyLinkFor({
         enabled: async () => true,
         spam: async () => false,
+        answered: async () => false,
         tokens: {
           sign: async () => {
             throw new Error('the reply secret is unreadable');
