@@ -1,7 +1,7 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import { type IRole, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { type buckets, mail } from '../functions/topology.ts';
+import { type buckets, type FunctionName, mail } from '../functions/topology.ts';
 import { pascal } from './names.ts';
 
 export type BucketKey = keyof typeof buckets;
@@ -26,6 +26,19 @@ export const bucketAccess: Readonly<Record<BucketKey, BucketAccess>> = {
 };
 
 /**
+ * Functions that need less of a bucket than its usual access: the API only writes the attachments of channel
+ * messages into the mail bucket and never reads the raw mail SES stored there.
+ */
+export const narrowerBucketAccess: Readonly<
+  Partial<Record<FunctionName, Partial<Record<BucketKey, BucketAccess>>>>
+> = {
+  api: { mail: { read: [], write: [mail.attachmentsPrefix] } },
+};
+
+export const accessOf = (fn: FunctionName, key: BucketKey): BucketAccess =>
+  narrowerBucketAccess[fn]?.[key] ?? bucketAccess[key];
+
+/**
  * Like `bucket.grantRead`/`grantPut`, with the single object action each needs, prefix by prefix, in a
  * policy of its own.
  *
@@ -34,8 +47,14 @@ export const bucketAccess: Readonly<Record<BucketKey, BucketAccess>> = {
  * reference, which is only rewritten at synthesis): cdk-nag names each wildcard finding after the resolved
  * ARN, and the acknowledgements below must name exactly those.
  */
-export function grantBucketAccess(scope: Construct, bucketArn: string, key: BucketKey, role: IRole): Policy {
-  const access = bucketAccess[key];
+export function grantBucketAccess(
+  scope: Construct,
+  bucketArn: string,
+  key: BucketKey,
+  role: IRole,
+  fn: FunctionName,
+): Policy {
+  const access = accessOf(fn, key);
   const policy = new Policy(scope, `${pascal(key)}BucketAccess`, { roles: [role] });
   const grants = [
     { action: 's3:GetObject', prefixes: access.read },

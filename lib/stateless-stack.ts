@@ -215,7 +215,7 @@ export class StatelessStack extends Stack {
     }
     for (const bucketKey of definition.buckets ?? []) {
       const bucketArn = Fn.getStackOutput(stateful.stackName, stateful.bucketArnOutputs[bucketKey]);
-      grantBucketAccess(fn, bucketArn, bucketKey, fn.role);
+      grantBucketAccess(fn, bucketArn, bucketKey, fn.role, name);
     }
     if (definition.readsReplySecret) {
       stateful.replySecret.grantRead(fn.function);

@@ -103,6 +103,22 @@ describe('who may touch exports', () => {
     expect(JSON.stringify(variables[buckets.exports.envVar])).toContain(statefulId(stateful.buckets.exports));
   });
 
+  it('the api function only writes channel attachments into the mail bucket, and never reads raw mail', () => {
+    const onMail = s3StatementsOf(statelessId(stateless.functions.api.role)).filter(
+      (statement: { Resource: unknown }) => JSON.stringify(statement.Resource).includes('MailBucketArn'),
+    );
+    expect(onMail.flatMap((statement: { Action: string | string[] }) => [statement.Action].flat())).toEqual([
+      's3:PutObject',
+    ]);
+    expect(JSON.stringify(onMail)).toContain('/attachments/*');
+    expect(JSON.stringify(onMail)).not.toContain('/inbound/*');
+    // email-in keeps reading what SES stored.
+    const emailIn = s3StatementsOf(statelessId(stateless.functions.emailIn.role)).filter(
+      (statement: { Resource: unknown }) => JSON.stringify(statement.Resource).includes('MailBucketArn'),
+    );
+    expect(JSON.stringify(emailIn)).toContain('/inbound/*');
+  });
+
   it('no other function may', () => {
     for (const [name, fn] of Object.entries(stateless.functions)) {
       if (name === 'api') continue;
