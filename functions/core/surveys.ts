@@ -1,3 +1,4 @@
+import { constantTimeEqual } from './constant-time.ts';
 import type { Channel } from './model.ts';
 import type { TokenSigner } from './ports.ts';
 import { COUNTERS, CounterAdds, dimensionsOf, effortCounter } from './reporting/counters.ts';
@@ -73,13 +74,6 @@ export async function signSurveyToken(signer: TokenSigner, claim: SurveyClaim): 
   const expires = Math.floor(Date.parse(claim.expiresAt) / 1000);
   const signature = await signatureOf(signer, claim.tenantId, claim.ticket, expires);
   return `s1.${claim.tenantId}.${claim.ticket}.${expires}.${signature}`;
-}
-
-function constantTimeEqual(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let difference = 0;
-  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return difference === 0;
 }
 
 /** The claim of a token, if it is well formed, signed by us and not expired at `now`; SurveyLinkError if not. */

@@ -1,4 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { monthsBetween } from '../../core/calendar-months.ts';
 import { ConcurrentModificationError, DomainError } from '../../core/errors.ts';
 import type { Page } from '../../core/model.ts';
 import type { PageRequest, ReportStore } from '../../core/ports.ts';
@@ -46,20 +47,6 @@ const ACTIVITY_VIEW = {
 const MAX_ITEMS = 100;
 /** Attempts at a transaction that lost to a concurrent one on a shared counter (the tenant's daily totals). */
 const MAX_ATTEMPTS = 4;
-
-/** Months (YYYY-MM) from one day to another, inclusive. */
-function monthsBetween(fromDay: string, toDay: string): string[] {
-  const months: string[] = [];
-  let [year, month] = fromDay.slice(0, 7).split('-').map(Number) as [number, number];
-  const last = toDay.slice(0, 7);
-  for (;;) {
-    const current = `${year}-${String(month).padStart(2, '0')}`;
-    months.push(current);
-    if (current >= last || months.length > 120) return months;
-    month += 1;
-    if (month > 12) [year, month] = [year + 1, 1];
-  }
-}
 
 /** What one transaction writes: counters, and first replies each guarded by its marker. */
 interface Unit {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TransactionCanceledException, TransactionInProgressException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { monthsBetween } from '../../core/calendar-months.ts';
 import type { DayUsage, UsageByTenantDay, UsageCounter } from '../../core/metering.ts';
 import type { UsageStore } from '../../core/ports.ts';
 import { UsageNotWrittenError } from '../metering/buffer.ts';
@@ -10,20 +11,6 @@ import type { TransactItem } from './transactions.ts';
 
 /** TransactWriteItems takes at most 100 items. */
 const MAX_ITEMS = 100;
-
-/** Months (YYYY-MM) from one day to another, inclusive. */
-function monthsBetween(fromDay: string, toDay: string): string[] {
-  const months: string[] = [];
-  let [year, month] = fromDay.slice(0, 7).split('-').map(Number) as [number, number];
-  const last = toDay.slice(0, 7);
-  for (;;) {
-    const current = `${year}-${String(month).padStart(2, '0')}`;
-    months.push(current);
-    if (current >= last || months.length > 120) return months;
-    month += 1;
-    if (month > 12) [year, month] = [year + 1, 1];
-  }
-}
 
 /** Metering's own overhead: the counter items a write of usage counters puts, itself included. */
 const OVERHEAD: UsageCounter = 'metering.counter_writes';

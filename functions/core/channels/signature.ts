@@ -11,6 +11,7 @@
  * run faster than real time, and a sender signing with it must still be inside the window.
  */
 
+import { constantTimeEqual } from '../constant-time.ts';
 import type { ChannelSecret } from './channel.ts';
 
 /** How far a message's timestamp may be from now, either way (the Standard Webhooks default). */
@@ -29,14 +30,6 @@ export type SignatureVerdict =
       readonly reason: 'missing_headers' | 'bad_timestamp' | 'stale' | 'future' | 'no_match';
       readonly detail: string;
     };
-
-/** Constant-time comparison of two strings (the signatures are base64 of equal length when they match). */
-function equalInConstantTime(a: string, b: string): boolean {
-  const length = Math.max(a.length, b.length);
-  let difference = a.length ^ b.length;
-  for (let i = 0; i < length; i++) difference |= (a.charCodeAt(i) || 0) ^ (b.charCodeAt(i) || 0);
-  return difference === 0;
-}
 
 const utf8 = new TextEncoder();
 
@@ -109,7 +102,7 @@ export async function verifySignature(
     const expected = await signatureOf(secret, id, String(seconds), body);
     // Each comparison takes the same time whatever the bytes, so a near miss tells nothing; stopping at the
     // first match (an accepted delivery) tells nothing either.
-    if (offered.some((value) => equalInConstantTime(value, expected))) return { ok: true, id };
+    if (offered.some((value) => constantTimeEqual(value, expected))) return { ok: true, id };
   }
   return {
     ok: false,

@@ -57,5 +57,22 @@ export function deploymentFootprint(): DeploymentFootprint {
   };
 }
 
+/** A deployment that keeps nothing running: what a tenant's own usage, without the fixed month, is billed with. */
+export const NOTHING_FIXED: DeploymentFootprint = {
+  alarms: {
+    queueDeadLetters: 0,
+    outboxDeadLetter: 0,
+    scheduleDeadLetters: 0,
+    functionErrors: 0,
+    api5xx: 0,
+    outboxLag: 0,
+  },
+  secrets: 0,
+  dashboards: 0,
+  schedules: 0,
+  kmsKeys: 0,
+  polledQueues: 0,
+};
+
 export const alarmCount = (footprint: DeploymentFootprint): number =>
   Object.values(footprint.alarms).reduce((sum, n) => sum + n, 0);

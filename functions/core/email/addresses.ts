@@ -1,3 +1,5 @@
+import { constantTimeEqual } from '../constant-time.ts';
+
 /**
  * Support addresses, plus-addressing and the signed reply address. Every mail Deskless sends has
  * `Reply-To: support+<ticket>.<signature>@domain`, so a reply threads even when the client drops
@@ -47,13 +49,6 @@ export function verifyReplyTag(signer: ReplySigner, tenantId: string, tag: strin
   const expected = signer.sign(payloadOf(tenantId, number)).slice(0, SIGNATURE_LENGTH).toLowerCase();
   // Addresses are case-insensitive in practice, so the tag arrives lower-cased: compare it so.
   return constantTimeEqual(expected, match[2]!.toLowerCase()) ? number : null;
-}
-
-function constantTimeEqual(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let difference = 0;
-  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return difference === 0;
 }
 
 /** `[#1042]` anywhere in the subject; the last one wins (a forwarded thread may carry several). */

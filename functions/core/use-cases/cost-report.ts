@@ -1,7 +1,7 @@
 import { env } from '../../topology.ts';
 import type { Caller } from '../caller.ts';
 import { bill, type FixedItem, type LineItem } from '../cost/bill.ts';
-import { type DeploymentFootprint, deploymentFootprint } from '../cost/footprint.ts';
+import { type DeploymentFootprint, deploymentFootprint, NOTHING_FIXED } from '../cost/footprint.ts';
 import { isMeter, METER_NAMES, type Meter, type Usage } from '../cost/meters.ts';
 import { PRICE_TABLE, type PriceTable, priceTableWith } from '../cost/price-table.ts';
 import { DomainError, type FieldError } from '../errors.ts';
@@ -97,23 +97,6 @@ export interface CostReport {
    */
   readonly measured: readonly Meter[];
 }
-
-/** A deployment that keeps nothing running: what a tenant's own total is billed with. */
-const NOTHING_FIXED: DeploymentFootprint = {
-  alarms: {
-    queueDeadLetters: 0,
-    outboxDeadLetter: 0,
-    scheduleDeadLetters: 0,
-    functionErrors: 0,
-    api5xx: 0,
-    outboxLag: 0,
-  },
-  secrets: 0,
-  dashboards: 0,
-  schedules: 0,
-  kmsKeys: 0,
-  polledQueues: 0,
-};
 
 /** The tenant a reader may report on; throws when the reader may not, or named none it must name. */
 function tenantFor(reader: CostReportReader, requested: string | undefined): string {

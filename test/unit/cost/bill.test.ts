@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bill, roundMoney } from '../../../functions/core/cost/bill.ts';
 import { compareWithSeats, ZENDESK_SUITE_TEAM } from '../../../functions/core/cost/comparison.ts';
-import type { DeploymentFootprint } from '../../../functions/core/cost/footprint.ts';
+import { type DeploymentFootprint, NOTHING_FIXED } from '../../../functions/core/cost/footprint.ts';
 import { freeTierAllowance } from '../../../functions/core/cost/free-tier.ts';
 import { PRICE_TABLE, priceTableWith } from '../../../functions/core/cost/price-table.ts';
 import { DomainError } from '../../../functions/core/errors.ts';
@@ -21,22 +21,6 @@ const FOOTPRINT: DeploymentFootprint = {
   schedules: 1,
   kmsKeys: 0,
   polledQueues: 5,
-};
-
-const NOTHING_FIXED: DeploymentFootprint = {
-  alarms: {
-    queueDeadLetters: 0,
-    outboxDeadLetter: 0,
-    scheduleDeadLetters: 0,
-    functionErrors: 0,
-    api5xx: 0,
-    outboxLag: 0,
-  },
-  secrets: 0,
-  dashboards: 0,
-  schedules: 0,
-  kmsKeys: 0,
-  polledQueues: 0,
 };
 
 describe('bill (hand-computed, price table 2025-06-us-east-1)', () => {

@@ -1,24 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { bill } from '../../../functions/core/cost/bill.ts';
-import type { DeploymentFootprint } from '../../../functions/core/cost/footprint.ts';
+import { NOTHING_FIXED } from '../../../functions/core/cost/footprint.ts';
 import { freeTierAllowance } from '../../../functions/core/cost/free-tier.ts';
 import { PRICE_TABLE, priceTableWith } from '../../../functions/core/cost/price-table.ts';
-
-const NOTHING_FIXED: DeploymentFootprint = {
-  alarms: {
-    queueDeadLetters: 0,
-    outboxDeadLetter: 0,
-    scheduleDeadLetters: 0,
-    functionErrors: 0,
-    api5xx: 0,
-    outboxLag: 0,
-  },
-  secrets: 0,
-  dashboards: 0,
-  schedules: 0,
-  kmsKeys: 0,
-  polledQueues: 0,
-};
 
 const GIB = 1024 ** 3;
 const month = { tickets: 1_000, days: 30, footprint: NOTHING_FIXED };
